@@ -74,6 +74,16 @@ mod key;
 mod local;
 mod map;
 mod snapshot;
+mod wrap;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+/// The extension traits: `use context_core::prelude::*;`
+pub mod prelude {
+    pub use crate::wrap::{FutureIsolateExt, IteratorIsolateExt, StreamIsolateExt};
+}
 
 pub use backend::Backend;
 pub use error::{ContextError, ExecutorError};
@@ -82,3 +92,7 @@ pub use key::ContextKey;
 pub use local::ContextLocal;
 pub use map::ContextMap;
 pub use snapshot::Snapshot;
+pub use wrap::{IsolatedFuture, IsolatedIter, IsolatedStream};
+
+// `#[isolated]` (feature `macros`) is re-exported here by the macro crate's
+// first release: `#[doc(inline)] pub use context_macros::isolated;`.
