@@ -72,9 +72,7 @@ fn reads(c: &mut Criterion) {
     KEY.set(7);
     g.bench_function("ContextKey::get", |b| b.iter(|| black_box(KEY.get())));
     MAP.insert("key3", 3);
-    g.bench_function("ContextMap::get", |b| {
-        b.iter(|| MAP.get(black_box("key3")))
-    });
+    g.bench_function("ContextMap::get", |b| b.iter(|| MAP.get(black_box("key3"))));
     g.finish();
 }
 
