@@ -208,7 +208,7 @@ pub(crate) fn push_frame(ctx: Option<Context>) -> FrameId {
         let id = s.next_id;
         s.next_id += 1;
         let saved = match ctx {
-            Some(ctx) => std::mem::replace(&mut s.current, Some(Rc::new(ctx))),
+            Some(ctx) => s.current.replace(Rc::new(ctx)),
             // Sharing the `Rc` is the O(1) copy; the first write copies on write.
             None => s.current.clone(),
         };
@@ -265,7 +265,7 @@ pub(crate) fn swap(ctx: &mut Context, frames: &mut Vec<SendSaved>) -> bool {
             None => {
                 let copy = as_context(&s.current).clone();
                 let installed = Rc::new(std::mem::replace(ctx, copy));
-                std::mem::replace(&mut s.current, Some(installed))
+                s.current.replace(installed)
             }
         };
         // Rare: a guard kept open across a step. Frames that leave the
