@@ -156,7 +156,10 @@ pub(crate) struct FrameId {
 
 impl FrameId {
     /// A frame id that matches nothing (used during teardown).
-    const NONE: FrameId = FrameId { depth: usize::MAX, id: 0 };
+    const NONE: FrameId = FrameId {
+        depth: usize::MAX,
+        id: 0,
+    };
 }
 
 /// Opens a frame: saves the current context and installs `ctx` (or, with

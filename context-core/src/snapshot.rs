@@ -61,7 +61,9 @@ impl Snapshot {
     /// ```
     #[must_use]
     pub const fn empty() -> Self {
-        Snapshot { ctx: Context::EMPTY }
+        Snapshot {
+            ctx: Context::EMPTY,
+        }
     }
 
     /// Runs `f` in a fresh copy of this snapshot; its changes are discarded
