@@ -79,11 +79,13 @@ pub(crate) fn run<R>(ctx: Option<Context>, f: impl FnOnce() -> R) -> R {
 /// A frame owned by a value (a wrapper) rather than by the thread: its
 /// context and its own frame stack are moved onto the thread for each step
 /// and moved back out afterwards, keeping whatever the step changed.
+#[allow(dead_code)] // Used by the Isolated* wrappers (not on this branch yet).
 pub(crate) struct OwnedFrame {
     current: Context,
     frames: Vec<Saved>,
 }
 
+#[allow(dead_code)] // Used by the Isolated* wrappers (not on this branch yet).
 impl OwnedFrame {
     pub(crate) fn new(ctx: Context) -> Self {
         OwnedFrame {
