@@ -123,13 +123,13 @@ struct State {
     current: Current,
     /// One entry per open frame, outermost first.
     frames: Vec<Saved>,
-    /// Source of frame ids; 0 is never handed out.
+    /// Source of frame ids, see [`next_frame_id`]; 0 means "no block yet".
     next_id: u64,
 }
 
 thread_local! {
     static STATE: RefCell<State> = const {
-        RefCell::new(State { current: None, frames: Vec::new(), next_id: 1 })
+        RefCell::new(State { current: None, frames: Vec::new(), next_id: 0 })
     };
 }
 
@@ -183,6 +183,24 @@ pub(crate) fn current() -> Context {
     peek(Context::clone).unwrap_or_default()
 }
 
+/// A frame id unique in the process, not just on this thread: a wrapper
+/// that still holds open frames (a guard leaked with `mem::forget`) may move
+/// to another thread. Each thread takes blocks of 2^32 ids from a global
+/// counter, so the hot path stays a thread-local increment.
+#[inline]
+fn next_frame_id(next: &mut u64) -> u64 {
+    const BLOCK_BITS: u32 = 32;
+    if *next & ((1 << BLOCK_BITS) - 1) == 0 {
+        // Block 0 is never handed out, so no id is 0.
+        static BLOCKS: AtomicU64 = AtomicU64::new(1);
+        *next = BLOCKS.fetch_add(1, Ordering::Relaxed) << BLOCK_BITS;
+        *next += 1;
+    }
+    let id = *next;
+    *next += 1;
+    id
+}
+
 /// Identifies one open frame: its position in the stack and a unique id, so
 /// a frame that was already ended (by ending an outer one) is recognised.
 #[derive(Debug, Clone, Copy)]
@@ -205,8 +223,7 @@ impl FrameId {
 pub(crate) fn push_frame(ctx: Option<Context>) -> FrameId {
     let pushed = STATE.try_with(|s| {
         let mut s = s.try_borrow_mut().ok()?;
-        let id = s.next_id;
-        s.next_id += 1;
+        let id = next_frame_id(&mut s.next_id);
         let saved = match ctx {
             Some(ctx) => s.current.replace(Rc::new(ctx)),
             // Sharing the `Rc` is the O(1) copy; the first write copies on write.
