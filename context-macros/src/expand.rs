@@ -189,15 +189,19 @@ fn async_fn(mut item: ItemFn, private: &TokenStream, checks: TokenStream) -> Tok
         sig.generics.lt_token = Some(Default::default());
         sig.generics.gt_token = Some(Default::default());
     }
-    let lifetimes: Vec<&Lifetime> = sig
-        .generics
-        .params
-        .iter()
-        .filter_map(|param| match param {
-            GenericParam::Lifetime(param) => Some(&param.lifetime),
-            _ => None,
-        })
-        .collect();
+    // Every lifetime the future may hold: the function's own, and those of
+    // the impl block that its arguments (or `Self`) mention.
+    let mut lifetimes = LifetimeCollector(Vec::new());
+    for param in &sig.generics.params {
+        if let GenericParam::Lifetime(param) = param {
+            lifetimes.add(&param.lifetime);
+        }
+    }
+    for input in &sig.inputs {
+        lifetimes.visit_fn_arg(input);
+    }
+    let lifetimes = lifetimes.0;
+    let has_receiver = sig.receiver().is_some();
 
     // `-> impl Future<Output = T> + Captures<..>`, spanned at the user's
     // return type (or the signature when there is none).
@@ -205,11 +209,13 @@ fn async_fn(mut item: ItemFn, private: &TokenStream, checks: TokenStream) -> Tok
         ReturnType::Default => (quote!(()), sig.paren_token.span.close()),
         ReturnType::Type(_, ty) => (quote!(#ty), ty.span()),
     };
-    let captures = if lifetimes.is_empty() {
-        TokenStream::new()
-    } else {
-        quote_spanned!(output_span=> + #private::Captures<(#(&#lifetimes (),)*)>)
-    };
+    let mut captures = TokenStream::new();
+    if !lifetimes.is_empty() {
+        captures.extend(quote_spanned!(output_span=> + #private::Captures<(#(&#lifetimes (),)*)>));
+    }
+    if has_receiver {
+        captures.extend(quote_spanned!(output_span=> + #private::Captures<Self>));
+    }
     let output: Type = syn::parse_quote_spanned! {output_span=>
         impl #private::Future<Output = #output_ty> #captures
     };
@@ -254,7 +260,7 @@ fn async_fn(mut item: ItemFn, private: &TokenStream, checks: TokenStream) -> Tok
         }
     }
 
-    let allow_refining = if lifetimes.is_empty() {
+    let allow_refining = if captures.is_empty() {
         TokenStream::new()
     } else {
         // In a trait impl, `+ Captures<..>` is a (harmless) refinement of
@@ -272,6 +278,36 @@ fn async_fn(mut item: ItemFn, private: &TokenStream, checks: TokenStream) -> Tok
         #allow_refining
         #item
     }
+}
+
+/// Collects, once each, the lifetimes named in argument types, except
+/// `'static` and those bound inside `fn(..)`, `Fn(..)` and `for<..>`.
+struct LifetimeCollector(Vec<Lifetime>);
+
+impl LifetimeCollector {
+    fn add(&mut self, lifetime: &Lifetime) {
+        if lifetime.ident != "static" && !self.0.iter().any(|l| l.ident == lifetime.ident) {
+            self.0.push(lifetime.clone());
+        }
+    }
+}
+
+impl Visit<'_> for LifetimeCollector {
+    fn visit_lifetime(&mut self, lifetime: &Lifetime) {
+        self.add(lifetime);
+    }
+
+    fn visit_type_fn_ptr(&mut self, _: &syn::TypeFnPtr) {}
+
+    fn visit_parenthesized_generic_arguments(&mut self, _: &syn::ParenthesizedGenericArguments) {}
+
+    fn visit_trait_bound(&mut self, bound: &syn::TraitBound) {
+        if bound.lifetimes.is_none() {
+            syn::visit::visit_trait_bound(self, bound);
+        }
+    }
+
+    fn visit_type_macro(&mut self, _: &syn::TypeMacro) {}
 }
 
 /// Names the elided lifetimes of argument types (`&T`, `'_`) `'__ctx0`,
