@@ -47,9 +47,14 @@ pub(crate) struct Args {
 impl Args {
     /// The path generated code reaches `__private` through.
     pub(crate) fn private_path(&self) -> proc_macro2::TokenStream {
+        self.private_path_at(Span::call_site())
+    }
+
+    /// The same, with the default path's tokens at `span`.
+    pub(crate) fn private_path_at(&self, span: Span) -> proc_macro2::TokenStream {
         match &self.krate {
-            Some(path) => quote::quote!(#path::__private),
-            None => quote::quote!(::context_core::__private),
+            Some(path) => quote::quote_spanned!(span=> #path::__private),
+            None => quote::quote_spanned!(span=> ::context_core::__private),
         }
     }
 }

@@ -9,7 +9,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 use syn::{
-    Block, Expr, FnArg, GenericParam, ItemFn, Lifetime, LifetimeParam, Pat, ReceiverKind,
+    Block, Expr, FnArg, Ident, GenericParam, ItemFn, Lifetime, LifetimeParam, Pat, ReceiverKind,
     ReturnType, Stmt, Type,
 };
 
@@ -19,7 +19,7 @@ use crate::shape::{Kind, Shape, Wrap};
 /// Rewrites `item` into its isolated form.
 pub(crate) fn expand(args: &Args, mut item: ItemFn, shape: Shape) -> TokenStream {
     let private = args.private_path();
-    let checks = local_checks(args, &private);
+    let checks = local_checks(args);
     match shape {
         Shape::Plain => plain(&mut item, &private, checks),
         Shape::Returns(kind, wrap) => returns(&mut item, &private, checks, kind, wrap),
@@ -30,9 +30,11 @@ pub(crate) fn expand(args: &Args, mut item: ItemFn, shape: Shape) -> TokenStream
 
 /// `if false { check_local(&LOCAL); }` per argument: a type check that
 /// points at the argument and never runs.
-fn local_checks(args: &Args, private: &TokenStream) -> TokenStream {
+fn local_checks(args: &Args) -> TokenStream {
     let checks = args.locals.iter().map(|local| {
+        // Spanned at the argument, so that a type error points at it alone.
         let span = local.span();
+        let private = args.private_path_at(span);
         quote_spanned!(span=> #private::check_local(&#local);)
     });
     let span = Span::mixed_site();
@@ -107,8 +109,9 @@ fn fake_return(ty: &Type) -> TokenStream {
         return TokenStream::new();
     }
     let span = ty.span();
-    let ret = Span::mixed_site();
-    let name = quote_spanned!(ret=> __context_core_fake_return);
+    // Hygienic, but located at the return type: "return type inferred to
+    // be `T` here" then points at the user's `-> T`.
+    let name = Ident::new("__context_core_fake_return", Span::mixed_site().located_at(span));
     quote_spanned! {span=>
         #[allow(
             unknown_lints,
