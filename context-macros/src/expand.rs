@@ -9,7 +9,7 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
 use syn::{
-    Block, Expr, FnArg, Ident, GenericParam, ItemFn, Lifetime, LifetimeParam, Pat, ReceiverKind,
+    Block, Expr, FnArg, GenericParam, Ident, ItemFn, Lifetime, LifetimeParam, Pat, ReceiverKind,
     ReturnType, Stmt, Type,
 };
 
@@ -68,13 +68,7 @@ fn plain(item: &mut ItemFn, private: &TokenStream, checks: TokenStream) {
 /// `{ <wrap>(__private::<kind>(move || { <body> })) }` — the body (which
 /// builds the value) and every step of the value run in one frame, captured
 /// at call time.
-fn returns(
-    item: &mut ItemFn,
-    private: &TokenStream,
-    checks: TokenStream,
-    kind: Kind,
-    wrap: Wrap,
-) {
+fn returns(item: &mut ItemFn, private: &TokenStream, checks: TokenStream, kind: Kind, wrap: Wrap) {
     let stmts = &item.block.stmts;
     // A `return` of the declared type first, so that the body's tail and
     // `return`s are checked against it (errors at the user's line, and
@@ -111,7 +105,10 @@ fn fake_return(ty: &Type) -> TokenStream {
     let span = ty.span();
     // Hygienic, but located at the return type: "return type inferred to
     // be `T` here" then points at the user's `-> T`.
-    let name = Ident::new("__context_core_fake_return", Span::mixed_site().located_at(span));
+    let name = Ident::new(
+        "__context_core_fake_return",
+        Span::mixed_site().located_at(span),
+    );
     quote_spanned! {span=>
         #[allow(
             unknown_lints,
@@ -160,7 +157,10 @@ fn async_fn(mut item: ItemFn, private: &TokenStream, checks: TokenStream) -> Tok
     sig.asyncness = None;
 
     // Name the elided lifetimes of the inputs and collect every lifetime.
-    let mut namer = ElidedNamer { next: 0, named: Vec::new() };
+    let mut namer = ElidedNamer {
+        next: 0,
+        named: Vec::new(),
+    };
     for input in sig.inputs.iter_mut() {
         match input {
             FnArg::Receiver(receiver) => match &mut receiver.kind {
@@ -323,6 +323,10 @@ struct ElidedNamer {
 
 impl ElidedNamer {
     fn fresh(&mut self, span: Span) -> Lifetime {
+        // Located at the elided lifetime, but marked as coming from the
+        // macro, so that lints such as `clippy::needless_lifetimes` leave
+        // the user's code alone.
+        let span = Span::call_site().located_at(span);
         let lifetime = Lifetime::new(&format!("'__ctx{}", self.next), span);
         self.next += 1;
         self.named.push(lifetime.clone());
