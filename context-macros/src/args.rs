@@ -62,7 +62,11 @@ impl Args {
 impl Args {
     /// Parses the attribute's arguments.
     pub(crate) fn parse_args(input: ParseStream<'_>) -> syn::Result<Self> {
-        let mut args = Args { locals: Vec::new(), shape: None, krate: None };
+        let mut args = Args {
+            locals: Vec::new(),
+            shape: None,
+            krate: None,
+        };
         let mut seen_locals: Vec<String> = Vec::new();
         while !input.is_empty() {
             if input.peek(kw::shape) && input.peek2(Token![=]) {

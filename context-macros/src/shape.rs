@@ -2,9 +2,7 @@
 //! table) or forced with `shape = ...`.
 
 use proc_macro2::Span;
-use syn::{
-    GenericArgument, PathArguments, ReturnType, Signature, Type, TypeParamBound, TypePath,
-};
+use syn::{GenericArgument, PathArguments, ReturnType, Signature, Type, TypeParamBound, TypePath};
 
 use crate::args::ShapeKind;
 
@@ -70,7 +68,10 @@ pub(crate) fn detect(sig: &Signature, forced: Option<(ShapeKind, Span)>) -> syn:
     let ReturnType::Type(_, ty) = &sig.output else {
         return Err(syn::Error::new(
             span,
-            format!("`shape = {name}` needs a function that returns the {name}", name = forced_name),
+            format!(
+                "`shape = {name}` needs a function that returns the {name}",
+                name = forced_name
+            ),
         ));
     };
     // A forced shape keeps the detected wrapping when the signature agrees;
@@ -109,7 +110,9 @@ fn detect_type(ty: &Type) -> Option<(Kind, Wrap)> {
                     _ => None,
                 },
                 "Pin" => {
-                    let Type::Path(boxed) = strip(arg?) else { return None };
+                    let Type::Path(boxed) = strip(arg?) else {
+                        return None;
+                    };
                     match last_segment(boxed)? {
                         (name, Some(inner)) if name == "Box" => match dyn_kind(inner)? {
                             Kind::Iterator => None,
