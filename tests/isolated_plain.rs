@@ -37,7 +37,11 @@ fn early_return(x: u32) -> Result<u32, String> {
 #[isolated(CTX)]
 fn nested(depth: u32) -> Vec<u32> {
     CTX.set("value", depth);
-    let mut seen = if depth < 3 { nested(depth + 1) } else { Vec::new() };
+    let mut seen = if depth < 3 {
+        nested(depth + 1)
+    } else {
+        Vec::new()
+    };
     seen.push(CTX.get("value").unwrap());
     seen
 }
