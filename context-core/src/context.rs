@@ -15,6 +15,7 @@
 //!   context, writes are dropped, frames are no-ops. Nothing panics.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::backend::{PMap, Space};
@@ -100,42 +101,78 @@ impl Context {
     }
 }
 
+/// The thread's current context. Behind an `Rc` so that a read can keep the
+/// context alive *without* holding the `RefCell` borrow while user code
+/// (`T::clone`) runs, at the price of a non-atomic increment. `None` is the
+/// empty context (it keeps the thread-local `const`).
+type Current = Option<Rc<Context>>;
+
 /// A context saved by an open frame, restored when the frame ends.
 pub(crate) struct Saved {
+    id: u64,
+    ctx: Current,
+}
+
+/// A [`Saved`] frame that can leave the thread with its owner (a wrapper).
+pub(crate) struct SendSaved {
     id: u64,
     ctx: Context,
 }
 
 struct State {
-    current: Context,
+    current: Current,
     /// One entry per open frame, outermost first.
     frames: Vec<Saved>,
-    /// Source of frame ids; 0 is never handed out.
+    /// Source of frame ids, see [`next_frame_id`]; 0 means "no block yet".
     next_id: u64,
 }
 
 thread_local! {
     static STATE: RefCell<State> = const {
-        RefCell::new(State { current: Context::EMPTY, frames: Vec::new(), next_id: 1 })
+        RefCell::new(State { current: None, frames: Vec::new(), next_id: 0 })
     };
 }
 
-/// Runs library code `f` on the current context. `None` during teardown.
+fn as_context(current: &Current) -> &Context {
+    current.as_deref().unwrap_or(&Context::EMPTY)
+}
+
+/// Runs `f` on the current context; `f` may run user code (`T::clone`): no
+/// borrow is held while it runs, the context is kept alive by an `Rc`
+/// instead. `None` during teardown.
 #[inline]
 pub(crate) fn read<R>(f: impl FnOnce(&Context) -> R) -> Option<R> {
     STATE
-        .try_with(|s| s.try_borrow().ok().map(|s| f(&s.current)))
+        .try_with(|s| {
+            let current = s.try_borrow().ok()?.current.clone();
+            Some(f(as_context(&current)))
+        })
         .ok()
         .flatten()
 }
 
-/// Runs library code `f` on the current context, mutably. Whatever `f`
-/// returns (typically replaced values) is dropped by the caller, after the
-/// borrow ends. `None` (and `f` not run) during teardown.
+/// Runs library code `f` on the current context under the borrow (no `Rc`
+/// traffic). `f` must not run user code. `None` during teardown.
+#[inline]
+pub(crate) fn peek<R>(f: impl FnOnce(&Context) -> R) -> Option<R> {
+    STATE
+        .try_with(|s| s.try_borrow().ok().map(|s| f(as_context(&s.current))))
+        .ok()
+        .flatten()
+}
+
+/// Runs library code `f` on the current context, mutably (copy-on-write if a
+/// frame or a reader shares it). Whatever `f` returns (typically replaced
+/// values) is dropped by the caller, after the borrow ends. `None` (and `f`
+/// not run) during teardown.
 #[inline]
 pub(crate) fn write<R>(f: impl FnOnce(&mut Context) -> R) -> Option<R> {
     STATE
-        .try_with(|s| s.try_borrow_mut().ok().map(|mut s| f(&mut s.current)))
+        .try_with(|s| {
+            let mut s = s.try_borrow_mut().ok()?;
+            let current = s.current.get_or_insert_with(|| Rc::new(Context::EMPTY));
+            Some(f(Rc::make_mut(current)))
+        })
         .ok()
         .flatten()
 }
@@ -143,7 +180,25 @@ pub(crate) fn write<R>(f: impl FnOnce(&mut Context) -> R) -> Option<R> {
 /// An O(1) copy of the current context (empty during teardown).
 #[inline]
 pub(crate) fn current() -> Context {
-    read(Context::clone).unwrap_or_default()
+    peek(Context::clone).unwrap_or_default()
+}
+
+/// A frame id unique in the process, not just on this thread: a wrapper
+/// that still holds open frames (a guard leaked with `mem::forget`) may move
+/// to another thread. Each thread takes blocks of 2^32 ids from a global
+/// counter, so the hot path stays a thread-local increment.
+#[inline]
+fn next_frame_id(next: &mut u64) -> u64 {
+    const BLOCK_BITS: u32 = 32;
+    if *next & ((1 << BLOCK_BITS) - 1) == 0 {
+        // Block 0 is never handed out, so no id is 0.
+        static BLOCKS: AtomicU64 = AtomicU64::new(1);
+        *next = BLOCKS.fetch_add(1, Ordering::Relaxed) << BLOCK_BITS;
+        *next += 1;
+    }
+    let id = *next;
+    *next += 1;
+    id
 }
 
 /// Identifies one open frame: its position in the stack and a unique id, so
@@ -164,13 +219,14 @@ impl FrameId {
 
 /// Opens a frame: saves the current context and installs `ctx` (or, with
 /// `None`, a copy of the current context) in its place.
+#[inline]
 pub(crate) fn push_frame(ctx: Option<Context>) -> FrameId {
     let pushed = STATE.try_with(|s| {
         let mut s = s.try_borrow_mut().ok()?;
-        let id = s.next_id;
-        s.next_id += 1;
+        let id = next_frame_id(&mut s.next_id);
         let saved = match ctx {
-            Some(ctx) => std::mem::replace(&mut s.current, ctx),
+            Some(ctx) => s.current.replace(Rc::new(ctx)),
+            // Sharing the `Rc` is the O(1) copy; the first write copies on write.
             None => s.current.clone(),
         };
         let depth = s.frames.len();
@@ -183,6 +239,7 @@ pub(crate) fn push_frame(ctx: Option<Context>) -> FrameId {
 
 /// Ends a frame and every frame opened after it, restoring the context that
 /// was current when it was opened. Does nothing if the frame already ended.
+#[inline]
 pub(crate) fn pop_frame(frame: FrameId) {
     // Contexts left behind are dropped after the borrow ends: they may own
     // the last reference to a user value whose `Drop` reads the context.
@@ -205,17 +262,51 @@ pub(crate) fn pop_frame(frame: FrameId) {
 
 /// Exchanges the thread's current context and frame stack with `ctx` and
 /// `frames`. Used by owned frames (the wrappers) to move themselves in before
-/// a step and out after it. Returns `false` (and exchanges nothing) during
-/// teardown.
-pub(crate) fn swap(ctx: &mut Context, frames: &mut Vec<Saved>) -> bool {
-    STATE
-        .try_with(|s| {
-            let Ok(mut s) = s.try_borrow_mut() else {
-                return false;
-            };
-            std::mem::swap(&mut s.current, ctx);
-            std::mem::swap(&mut s.frames, frames);
-            true
-        })
-        .unwrap_or(false)
+/// a step and out after it; calling it twice restores the thread. Returns
+/// `false` (and exchanges nothing) during teardown.
+#[inline]
+pub(crate) fn swap(ctx: &mut Context, frames: &mut Vec<SendSaved>) -> bool {
+    let swapped = STATE.try_with(|s| {
+        let Ok(mut s) = s.try_borrow_mut() else {
+            return None;
+        };
+        let replaced = match s.current.as_mut().and_then(Rc::get_mut) {
+            // The usual case: nobody shares the thread's context; exchange
+            // the contents of its `Rc` without allocating.
+            Some(current) => {
+                std::mem::swap(current, ctx);
+                None
+            }
+            // Shared with a saved frame (or empty): hand out a copy, install
+            // `ctx` in a new `Rc`.
+            None => {
+                let copy = as_context(&s.current).clone();
+                let installed = Rc::new(std::mem::replace(ctx, copy));
+                s.current.replace(installed)
+            }
+        };
+        // Rare: a guard kept open across a step. Frames that leave the
+        // thread must not hold an `Rc`; the thread-side entries are dropped
+        // after the borrow ends.
+        let mut moved_out = Vec::new();
+        if !(s.frames.is_empty() && frames.is_empty()) {
+            moved_out = std::mem::take(&mut s.frames);
+            s.frames = frames
+                .drain(..)
+                .map(|f| Saved {
+                    id: f.id,
+                    ctx: Some(Rc::new(f.ctx)),
+                })
+                .collect();
+            *frames = moved_out
+                .iter()
+                .map(|f| SendSaved {
+                    id: f.id,
+                    ctx: as_context(&f.ctx).clone(),
+                })
+                .collect();
+        }
+        Some((replaced, moved_out))
+    });
+    matches!(swapped, Ok(Some(_)))
 }

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::context::{self, Context, FrameId, Saved};
+use crate::context::{self, Context, FrameId, SendSaved};
 
 /// An open frame; dropping it ends the frame and restores the context that
 /// was current when it was entered.
@@ -81,7 +81,7 @@ pub(crate) fn run<R>(ctx: Option<Context>, f: impl FnOnce() -> R) -> R {
 /// and moved back out afterwards, keeping whatever the step changed.
 pub(crate) struct OwnedFrame {
     current: Context,
-    frames: Vec<Saved>,
+    frames: Vec<SendSaved>,
 }
 
 impl OwnedFrame {

@@ -91,9 +91,9 @@ impl<T: Send + Sync + 'static> ContextKey<T> {
     where
         T: Clone,
     {
-        // As in `ContextLocal::get`: `T::clone` runs outside the borrow.
-        let value = self.value()?;
-        value.downcast_ref::<T>().cloned()
+        let ns = self.id.get();
+        // `T::clone` is user code: `read` holds no borrow while it runs.
+        context::read(|ctx| ctx.space(ns)?.single()?.downcast_ref::<T>().cloned()).flatten()
     }
 
     /// The stored `Arc` itself; `Arc::ptr_eq` holds between reads.
@@ -142,7 +142,7 @@ impl<T: Send + Sync + 'static> ContextKey<T> {
     #[must_use]
     pub fn contains(&self) -> bool {
         let ns = self.id.get();
-        context::read(|ctx| ctx.space(ns).is_some()).unwrap_or(false)
+        context::peek(|ctx| ctx.space(ns).is_some()).unwrap_or(false)
     }
 
     /// Runs `f` in a new frame (see
@@ -176,7 +176,7 @@ impl<T: Send + Sync + 'static> ContextKey<T> {
 
     fn value(&self) -> Option<Value> {
         let ns = self.id.get();
-        context::read(|ctx| ctx.space(ns)?.single().cloned()).flatten()
+        context::peek(|ctx| ctx.space(ns)?.single().cloned()).flatten()
     }
 }
 

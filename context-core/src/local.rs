@@ -125,10 +125,16 @@ impl ContextLocal {
     /// ```
     #[must_use]
     pub fn get<T: Clone + 'static>(&self, key: &str) -> Option<T> {
-        // Clone the `Arc` under the borrow, the `T` outside it: `T::clone` is
-        // user code and may itself read the context.
-        let value = self.value(key)?;
-        value.downcast_ref::<T>().cloned()
+        let ns = self.id.get();
+        // `T::clone` is user code: `read` holds no borrow while it runs.
+        context::read(|ctx| {
+            ctx.space(ns)?
+                .get(key)?
+                .value()?
+                .downcast_ref::<T>()
+                .cloned()
+        })
+        .flatten()
     }
 
     /// The stored `Arc` itself (no copy of the value): `Arc::ptr_eq` holds
@@ -160,16 +166,22 @@ impl ContextLocal {
     /// assert_eq!(CTX.try_get::<u8>("k"), Ok(7));
     /// ```
     pub fn try_get<T: Clone + 'static>(&self, key: &str) -> Result<T, ContextError> {
-        let value = self.value(key).ok_or_else(|| ContextError::Missing {
-            key: self.qualified(key),
-        })?;
-        value
-            .downcast_ref::<T>()
-            .cloned()
-            .ok_or_else(|| ContextError::TypeMismatch {
+        let ns = self.id.get();
+        let found = context::read(|ctx| {
+            let value = ctx.space(ns)?.get(key)?.value()?;
+            Some(value.downcast_ref::<T>().cloned())
+        })
+        .flatten();
+        match found {
+            Some(Some(value)) => Ok(value),
+            Some(None) => Err(ContextError::TypeMismatch {
                 key: self.qualified(key),
                 expected: type_name::<T>(),
-            })
+            }),
+            None => Err(ContextError::Missing {
+                key: self.qualified(key),
+            }),
+        }
     }
 
     /// Whether `key` has a value (of any type) in the current context.
@@ -184,7 +196,7 @@ impl ContextLocal {
     #[must_use]
     pub fn contains(&self, key: &str) -> bool {
         let ns = self.id.get();
-        context::read(|ctx| {
+        context::peek(|ctx| {
             ctx.space(ns)
                 .and_then(|s| s.get(key))
                 .is_some_and(|slot| slot.value().is_some())
@@ -230,7 +242,7 @@ impl ContextLocal {
     #[must_use]
     pub fn keys(&self) -> Vec<String> {
         let ns = self.id.get();
-        let mut keys = context::read(|ctx| {
+        let mut keys = context::peek(|ctx| {
             let mut keys = Vec::new();
             if let Some(space) = ctx.space(ns) {
                 space.for_each(|k, slot| {
@@ -279,10 +291,10 @@ impl ContextLocal {
         FrameGuard::enter(None)
     }
 
-    /// The stored value of `key`, with the borrow of the context released.
+    /// The stored value of `key`.
     fn value(&self, key: &str) -> Option<Value> {
         let ns = self.id.get();
-        context::read(|ctx| ctx.space(ns)?.get(key)?.value().cloned()).flatten()
+        context::peek(|ctx| ctx.space(ns)?.get(key)?.value().cloned()).flatten()
     }
 
     fn qualified(&self, key: &str) -> String {

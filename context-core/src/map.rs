@@ -104,8 +104,17 @@ impl<V: Clone + Send + Sync + 'static> ContextMap<V> {
     /// ```
     #[must_use]
     pub fn get(&self, key: &str) -> Option<V> {
-        let slot = self.slot(key);
-        self.visible(key, slot)
+        let ns = self.id.get();
+        // `V::clone` is user code: `read` holds no borrow while it runs.
+        let found = context::read(|ctx| {
+            let slot = ctx.space(ns)?.get(key)?;
+            Some(slot.value().and_then(|v| v.downcast_ref::<V>()).cloned())
+        })
+        .flatten();
+        match found {
+            Some(overridden) => overridden,
+            None => self.defaults.get(key).cloned(),
+        }
     }
 
     /// Whether `key` has a value.
@@ -313,7 +322,7 @@ impl<V: Clone + Send + Sync + 'static> ContextMap<V> {
     /// The slot of `key` in the current context (`None`: not overridden here).
     fn slot(&self, key: &str) -> Option<Slot> {
         let ns = self.id.get();
-        context::read(|ctx| ctx.space(ns)?.get(key).cloned()).flatten()
+        context::peek(|ctx| ctx.space(ns)?.get(key).cloned()).flatten()
     }
 
     /// What a key shows given its slot in the context: the slot's value, the
@@ -330,7 +339,7 @@ impl<V: Clone + Send + Sync + 'static> ContextMap<V> {
     /// Every visible key with its value, defaults merged in.
     fn merged(&self) -> BTreeMap<String, V> {
         let ns = self.id.get();
-        let overrides = context::read(|ctx| {
+        let overrides = context::peek(|ctx| {
             let mut out = Vec::new();
             if let Some(space) = ctx.space(ns) {
                 space.for_each(|k, slot| out.push((Arc::clone(k), slot.clone())));
