@@ -41,11 +41,14 @@ impl Yielding {
 impl Future for Yielding {
     type Output = u32;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<u32> {
-        if self.left == 0 {
-            Poll::Ready(black_box(7))
+        // `black_box`: keep the compiler from folding the whole poll loop
+        // into a countdown; every poll reads its state and wakes.
+        let left = black_box(self.left);
+        if left == 0 {
+            Poll::Ready(7)
         } else {
-            self.left -= 1;
-            cx.waker().wake_by_ref();
+            self.left = left - 1;
+            black_box(cx.waker()).wake_by_ref();
             Poll::Pending
         }
     }

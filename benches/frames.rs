@@ -56,16 +56,21 @@ fn frames(c: &mut Criterion) {
         });
     });
     for n in [1, 10_000] {
+        let keys = if n == 1 {
+            "1 key".to_owned()
+        } else {
+            format!("{n} keys")
+        };
         for (backend, local) in [("Persistent", &CTX), ("Copying", &COPYING)] {
             local.run(|| {
                 fill(local, n);
-                g.bench_function(format!("run(|| ()) ({n} keys, {backend})"), |b| {
+                g.bench_function(format!("run(|| ()) ({keys}, {backend})"), |b| {
                     b.iter(|| local.run(|| black_box(())))
                 });
-                g.bench_function(format!("enter() + drop ({n} keys, {backend})"), |b| {
+                g.bench_function(format!("enter() + drop ({keys}, {backend})"), |b| {
                     b.iter(|| drop(black_box(local.enter())))
                 });
-                g.bench_function(format!("run + first set ({n} keys, {backend})"), |b| {
+                g.bench_function(format!("run + first set ({keys}, {backend})"), |b| {
                     b.iter(|| local.run(|| local.set(black_box("key0"), black_box(1_u64))))
                 });
             });
