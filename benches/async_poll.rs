@@ -89,43 +89,54 @@ fn per_call(iters: u64, calls: u32, mut one: impl FnMut()) -> Duration {
 }
 
 fn async_poll(c: &mut Criterion) {
+    // 8 keys set at the thread's top level, no frame open: the usual state of
+    // an executor thread that polls a task.
+    for i in 0..8_u64 {
+        CTX.set(&format!("key{i}"), i);
+    }
     let mut g = c.benchmark_group("poll");
+    g.bench_function("bare future", |b| {
+        b.iter_custom(|n| {
+            per_call(n, POLLS, || {
+                black_box(drive(Yielding::new()));
+            })
+        })
+    });
+    g.bench_function("plain async fn", |b| {
+        b.iter_custom(|n| {
+            per_call(n, POLLS, || {
+                black_box(drive(plain_async()));
+            })
+        })
+    });
+    g.bench_function("tokio TaskLocalFuture (scope)", |b| {
+        b.iter_custom(|n| {
+            per_call(n, POLLS, || {
+                black_box(drive(TASK_LOCAL.scope(7, Yielding::new())));
+            })
+        })
+    });
+    g.bench_function("IsolatedFuture", |b| {
+        b.iter_custom(|n| {
+            per_call(n, POLLS, || {
+                black_box(drive(IsolatedFuture::new(Yielding::new())));
+            })
+        })
+    });
+    g.bench_function("#[isolated] async fn", |b| {
+        b.iter_custom(|n| {
+            per_call(n, POLLS, || {
+                black_box(drive(isolated_async()));
+            })
+        })
+    });
+    // Polled while a `run`/`enter` frame is open on the thread (say a
+    // `block_on` inside `CTX.run`): each poll also moves the open-frame stack.
     CTX.run(|| {
-        for i in 0..8_u64 {
-            CTX.set(&format!("key{i}"), i);
-        }
-        g.bench_function("bare future", |b| {
-            b.iter_custom(|n| {
-                per_call(n, POLLS, || {
-                    black_box(drive(Yielding::new()));
-                })
-            })
-        });
-        g.bench_function("plain async fn", |b| {
-            b.iter_custom(|n| {
-                per_call(n, POLLS, || {
-                    black_box(drive(plain_async()));
-                })
-            })
-        });
-        g.bench_function("tokio TaskLocalFuture (scope)", |b| {
-            b.iter_custom(|n| {
-                per_call(n, POLLS, || {
-                    black_box(drive(TASK_LOCAL.scope(7, Yielding::new())));
-                })
-            })
-        });
-        g.bench_function("IsolatedFuture", |b| {
+        g.bench_function("IsolatedFuture, inside an open run() frame", |b| {
             b.iter_custom(|n| {
                 per_call(n, POLLS, || {
                     black_box(drive(IsolatedFuture::new(Yielding::new())));
-                })
-            })
-        });
-        g.bench_function("#[isolated] async fn", |b| {
-            b.iter_custom(|n| {
-                per_call(n, POLLS, || {
-                    black_box(drive(isolated_async()));
                 })
             })
         });
@@ -133,37 +144,32 @@ fn async_poll(c: &mut Criterion) {
     g.finish();
 
     let mut g = c.benchmark_group("next");
-    CTX.run(|| {
-        for i in 0..8_u64 {
-            CTX.set(&format!("key{i}"), i);
-        }
-        g.bench_function("bare iterator", |b| {
-            b.iter_custom(|n| {
-                per_call(n, ITEMS + 1, || {
-                    for x in black_box(0..ITEMS) {
-                        black_box(x);
-                    }
-                })
+    g.bench_function("bare iterator", |b| {
+        b.iter_custom(|n| {
+            per_call(n, ITEMS + 1, || {
+                for x in black_box(0..ITEMS) {
+                    black_box(x);
+                }
             })
-        });
-        g.bench_function("IsolatedIter", |b| {
-            b.iter_custom(|n| {
-                per_call(n, ITEMS + 1, || {
-                    for x in IsolatedIter::new(black_box(0..ITEMS)) {
-                        black_box(x);
-                    }
-                })
+        })
+    });
+    g.bench_function("IsolatedIter", |b| {
+        b.iter_custom(|n| {
+            per_call(n, ITEMS + 1, || {
+                for x in IsolatedIter::new(black_box(0..ITEMS)) {
+                    black_box(x);
+                }
             })
-        });
-        g.bench_function("#[isolated] fn -> impl Iterator", |b| {
-            b.iter_custom(|n| {
-                per_call(n, ITEMS + 1, || {
-                    for x in isolated_iter() {
-                        black_box(x);
-                    }
-                })
+        })
+    });
+    g.bench_function("#[isolated] fn -> impl Iterator", |b| {
+        b.iter_custom(|n| {
+            per_call(n, ITEMS + 1, || {
+                for x in isolated_iter() {
+                    black_box(x);
+                }
             })
-        });
+        })
     });
     g.finish();
 }
