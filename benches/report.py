@@ -94,7 +94,7 @@ def main():
         print("| backend, keys set | " + " | ".join(cols) + " |")
         print("|---|" + "---:|" * len(cols))
         for name, row in mem.items():
-            print(f"| {name} | " + " | ".join(f"{max(row[c], 0):,.0f}" for c in cols) + " |")
+            print(f"| {name} | " + " | ".join(f"{max(row[c], 0) + 0.0:,.0f}" for c in cols) + " |")
 
     # Targets of issue 6.
     def get(op):
