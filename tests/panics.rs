@@ -12,7 +12,11 @@ static CTX: ContextLocal = ContextLocal::named("panics");
 fn a_panicking_job_is_an_error_with_its_message_and_the_pool_keeps_working() {
     let executor = ContextPreservingExecutor::new(1);
     let static_str = executor.submit(|| -> u32 { panic!("static message") });
-    let formatted = executor.submit(|| -> u32 { panic!("formatted {}", 42) });
+    let formatted = executor.submit(|| -> u32 {
+        // Not a literal argument, so the payload is a `String`, not a `&str`.
+        let n = std::hint::black_box(42);
+        panic!("formatted {n}")
+    });
     let other = executor.submit(|| -> u32 { panic_any(7_i32) });
     let after = executor.submit(|| 5_u32);
 
