@@ -1,15 +1,27 @@
-//! How one namespace stores its values inside a context.
+//! How values are stored inside a context, and the two [`Backend`]s.
 //!
-//! A context maps namespace ids to a [`Space`]. The space's representation is
-//! chosen per local ([`Backend`]); everything above this module only sees the
-//! small `Space` API. An `enum` rather than a trait object: there are exactly
-//! two backends, and the match is cheaper than a virtual call on the hot path.
+//! A context is one persistent map from [`SlotKey`] to [`Entry`]:
+//!
+//! * a [`ContextKey`](crate::ContextKey) is one slot, `SlotKey::Ns(id)`;
+//! * a `Persistent` local or a [`ContextMap`](crate::ContextMap) stores each
+//!   key in its own slot, `SlotKey::Key(id, key)`, so a read is a single
+//!   lookup whatever the number of namespaces;
+//! * a `Copying` local stores all its keys in one plain map behind an `Arc`
+//!   in the slot `SlotKey::Ns(id)`, copied on its first write in a frame.
+//!
+//! Everything above this module goes through [`Backend`]'s small API; an
+//! `enum` rather than a trait object, since there are exactly two backends
+//! and a match is cheaper than a virtual call on the hot path.
 
 use std::any::Any;
 use std::collections::HashMap as StdHashMap;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+use equivalent::Equivalent;
 use rustc_hash::FxBuildHasher;
+
+use crate::context::{Context, NsId};
 
 /// A stored value. The `Arc` is what [`get_arc`](crate::ContextLocal::get_arc)
 /// hands out, so reads never copy the value itself.
@@ -20,6 +32,8 @@ pub(crate) type Value = Arc<dyn Any + Send + Sync>;
 /// DoS resistance buys nothing here and costs several times the lookup.
 pub(crate) type PMap<K, V> =
     imbl::GenericHashMap<K, V, FxBuildHasher, imbl::shared_ptr::DefaultSharedPtr>;
+
+type CopyMap = StdHashMap<Arc<str>, Entry, FxBuildHasher>;
 
 /// Storage strategy of a [`ContextLocal`](crate::ContextLocal).
 ///
@@ -49,99 +63,154 @@ pub enum Backend {
     Copying,
 }
 
-/// One entry of a keyed namespace. `Hidden` masks a [`ContextMap`] default in
-/// the frame where it was removed.
-///
-/// [`ContextMap`]: crate::ContextMap
-#[derive(Clone)]
-pub(crate) enum Slot {
-    Set(Value),
-    Hidden,
+/// Where a value lives in the context.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum SlotKey {
+    /// A whole namespace: a `ContextKey`'s value, a `Copying` local's map.
+    Ns(NsId),
+    /// One key of a `Persistent` local or of a `ContextMap`.
+    Key(NsId, Arc<str>),
 }
 
-impl Slot {
-    pub(crate) fn value(&self) -> Option<&Value> {
+impl Hash for SlotKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
         match self {
-            Slot::Set(v) => Some(v),
-            Slot::Hidden => None,
+            SlotKey::Ns(ns) => state.write_u64(*ns),
+            SlotKey::Key(ns, key) => KeyRef(*ns, key).hash(state),
         }
     }
 }
 
-type CopyMap = StdHashMap<Arc<str>, Slot, FxBuildHasher>;
+/// Borrowed form of `SlotKey::Key`, for lookups without allocating.
+/// Deliberately not `Eq` (that would overlap `equivalent`'s blanket impl).
+struct KeyRef<'a>(NsId, &'a str);
 
-/// The values of one namespace in one context.
+impl Hash for KeyRef<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.0);
+        self.1.hash(state);
+    }
+}
+
+impl Equivalent<SlotKey> for KeyRef<'_> {
+    fn equivalent(&self, key: &SlotKey) -> bool {
+        matches!(key, SlotKey::Key(ns, k) if *ns == self.0 && **k == *self.1)
+    }
+}
+
+/// What a slot holds.
 #[derive(Clone)]
-pub(crate) enum Space {
-    /// A [`ContextKey`](crate::ContextKey): exactly one value, no key lookup.
-    Single(Value),
-    Persistent(PMap<Arc<str>, Slot>),
+pub(crate) enum Entry {
+    Value(Value),
+    /// Masks a `ContextMap` default in the frame where it was removed.
+    Hidden,
+    /// All the keys of a `Copying` local.
     Copying(Arc<CopyMap>),
 }
 
-impl Space {
-    pub(crate) fn keyed(backend: Backend) -> Self {
-        match backend {
-            Backend::Persistent => Space::Persistent(PMap::default()),
-            Backend::Copying => Space::Copying(Arc::default()),
-        }
-    }
-
-    pub(crate) fn single(&self) -> Option<&Value> {
+impl Entry {
+    #[inline]
+    pub(crate) fn value(&self) -> Option<&Value> {
         match self {
-            Space::Single(v) => Some(v),
+            Entry::Value(v) => Some(v),
             _ => None,
         }
     }
+}
 
-    pub(crate) fn get(&self, key: &str) -> Option<&Slot> {
+impl Backend {
+    /// The entry of `key` in namespace `ns`.
+    #[inline]
+    pub(crate) fn get<'c>(self, ctx: &'c Context, ns: NsId, key: &str) -> Option<&'c Entry> {
         match self {
-            Space::Single(_) => None,
-            Space::Persistent(m) => m.get(key),
-            Space::Copying(m) => m.get(key),
-        }
-    }
-
-    /// Sets `key`, returning the slot it replaces (for the caller to drop
-    /// once no borrow is held). Reuses the existing key allocation on
-    /// repeated writes.
-    pub(crate) fn insert(&mut self, key: &str, slot: Slot) -> Option<Slot> {
-        match self {
-            Space::Single(_) => None,
-            Space::Persistent(m) => match m.get_mut(key) {
-                Some(old) => Some(std::mem::replace(old, slot)),
-                None => m.insert(Arc::from(key), slot),
+            Backend::Persistent => ctx.get(&KeyRef(ns, key)),
+            Backend::Copying => match ctx.get(&SlotKey::Ns(ns))? {
+                Entry::Copying(map) => map.get(key),
+                _ => None,
             },
-            Space::Copying(m) => {
-                let m = Arc::make_mut(m);
-                match m.get_mut(key) {
-                    Some(old) => Some(std::mem::replace(old, slot)),
-                    None => m.insert(Arc::from(key), slot),
+        }
+    }
+
+    /// Sets `key`, returning the entry it replaces (for the caller to drop
+    /// once no borrow is held). Repeated writes reuse the key's allocation.
+    pub(crate) fn insert(
+        self,
+        ctx: &mut Context,
+        ns: NsId,
+        key: &str,
+        entry: Entry,
+    ) -> Option<Entry> {
+        match self {
+            Backend::Persistent => match ctx.get_mut(&KeyRef(ns, key)) {
+                Some(old) => Some(std::mem::replace(old, entry)),
+                None => ctx.insert(SlotKey::Key(ns, Arc::from(key)), entry),
+            },
+            Backend::Copying => {
+                let map = copying_map(ctx, ns);
+                match map.get_mut(key) {
+                    Some(old) => Some(std::mem::replace(old, entry)),
+                    None => map.insert(Arc::from(key), entry),
                 }
             }
         }
     }
 
-    pub(crate) fn remove(&mut self, key: &str) -> Option<Slot> {
+    /// Removes `key` from this frame's context, returning its entry.
+    pub(crate) fn remove(self, ctx: &mut Context, ns: NsId, key: &str) -> Option<Entry> {
         match self {
-            Space::Single(_) => None,
-            Space::Persistent(m) => m.remove(key),
-            Space::Copying(m) => {
-                if m.contains_key(key) {
-                    Arc::make_mut(m).remove(key)
-                } else {
-                    None
+            Backend::Persistent => ctx.remove(&KeyRef(ns, key)),
+            Backend::Copying => {
+                // Only copy-on-write when there is something to remove.
+                self.get(ctx, ns, key)?;
+                copying_map(ctx, ns).remove(key)
+            }
+        }
+    }
+
+    /// Every key of namespace `ns` with its entry, in no particular order.
+    /// O(keys of the context) for `Persistent`: used by `keys()` and friends,
+    /// not on the hot path.
+    pub(crate) fn for_each(self, ctx: &Context, ns: NsId, mut f: impl FnMut(&Arc<str>, &Entry)) {
+        match self {
+            Backend::Persistent => ctx.for_each(|slot, entry| {
+                if let SlotKey::Key(n, key) = slot {
+                    if *n == ns {
+                        f(key, entry);
+                    }
+                }
+            }),
+            Backend::Copying => {
+                if let Some(Entry::Copying(map)) = ctx.get(&SlotKey::Ns(ns)) {
+                    map.iter().for_each(|(k, e)| f(k, e));
                 }
             }
         }
     }
 
-    /// Every key with its slot, in no particular order.
-    pub(crate) fn for_each(&self, mut f: impl FnMut(&Arc<str>, &Slot)) {
+    /// Removes every key of namespace `ns`; returns what was removed, for the
+    /// caller to drop once no borrow is held.
+    pub(crate) fn clear(self, ctx: &mut Context, ns: NsId) -> Vec<Entry> {
         match self {
-            Space::Single(_) => {}
-            Space::Persistent(m) => m.iter().for_each(|(k, v)| f(k, v)),
-            Space::Copying(m) => m.iter().for_each(|(k, v)| f(k, v)),
+            Backend::Persistent => {
+                let mut keys = Vec::new();
+                self.for_each(ctx, ns, |k, _| keys.push(Arc::clone(k)));
+                keys.into_iter()
+                    .filter_map(|k| ctx.remove(&SlotKey::Key(ns, k)))
+                    .collect()
+            }
+            Backend::Copying => ctx.remove(&SlotKey::Ns(ns)).into_iter().collect(),
         }
+    }
+}
+
+/// The `Copying` local's own map in this frame, copied on first write.
+fn copying_map(ctx: &mut Context, ns: NsId) -> &mut CopyMap {
+    let entry = ctx.get_or_insert_with(SlotKey::Ns(ns), || Entry::Copying(Arc::default()));
+    if !matches!(entry, Entry::Copying(_)) {
+        *entry = Entry::Copying(Arc::default());
+    }
+    match entry {
+        Entry::Copying(map) => Arc::make_mut(map),
+        _ => unreachable!("set to `Entry::Copying` just above"),
     }
 }

@@ -18,7 +18,11 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::backend::{PMap, Space};
+use std::hash::Hash;
+
+use equivalent::Equivalent;
+
+use crate::backend::{Entry, PMap, SlotKey};
 
 /// Identity of a namespace (a `ContextLocal`, `ContextMap` or `ContextKey`).
 pub(crate) type NsId = u64;
@@ -60,44 +64,61 @@ impl LazyId {
 #[derive(Clone, Default)]
 pub(crate) struct Context {
     // `None` is the empty context; it keeps the thread-local `const`.
-    spaces: Option<PMap<NsId, Space>>,
+    slots: Option<PMap<SlotKey, Entry>>,
 }
 
 impl Context {
-    pub(crate) const EMPTY: Context = Context { spaces: None };
+    pub(crate) const EMPTY: Context = Context { slots: None };
 
     #[inline]
-    pub(crate) fn space(&self, ns: NsId) -> Option<&Space> {
-        self.spaces.as_ref()?.get(&ns)
+    pub(crate) fn get<Q: Hash + Equivalent<SlotKey> + ?Sized>(&self, key: &Q) -> Option<&Entry> {
+        self.slots.as_ref()?.get(key)
     }
 
-    /// The namespace's space, created by `make` if absent.
-    pub(crate) fn space_mut(&mut self, ns: NsId, make: impl FnOnce() -> Space) -> &mut Space {
-        self.spaces
+    #[inline]
+    pub(crate) fn get_mut<Q: Hash + Equivalent<SlotKey> + ?Sized>(
+        &mut self,
+        key: &Q,
+    ) -> Option<&mut Entry> {
+        self.slots.as_mut()?.get_mut(key)
+    }
+
+    /// Sets a slot, returning the entry it replaces.
+    pub(crate) fn insert(&mut self, key: SlotKey, entry: Entry) -> Option<Entry> {
+        self.slots
             .get_or_insert_with(PMap::default)
-            .entry(ns)
+            .insert(key, entry)
+    }
+
+    /// The slot's entry, created by `make` if absent.
+    pub(crate) fn get_or_insert_with(
+        &mut self,
+        key: SlotKey,
+        make: impl FnOnce() -> Entry,
+    ) -> &mut Entry {
+        self.slots
+            .get_or_insert_with(PMap::default)
+            .entry(key)
             .or_insert_with(make)
     }
 
-    /// The namespace's space if present, for in-place modification.
-    pub(crate) fn space_mut_existing(&mut self, ns: NsId) -> Option<&mut Space> {
-        self.spaces.as_mut()?.get_mut(&ns)
+    pub(crate) fn remove<Q: Hash + Equivalent<SlotKey> + ?Sized>(
+        &mut self,
+        key: &Q,
+    ) -> Option<Entry> {
+        self.slots.as_mut()?.remove(key)
     }
 
-    /// Replaces (or with `None`, removes) a namespace's whole space.
-    pub(crate) fn replace_space(&mut self, ns: NsId, space: Option<Space>) -> Option<Space> {
-        match space {
-            Some(space) => self
-                .spaces
-                .get_or_insert_with(PMap::default)
-                .insert(ns, space),
-            None => self.spaces.as_mut()?.remove(&ns),
+    /// Every slot, in no particular order.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&SlotKey, &Entry)) {
+        if let Some(slots) = &self.slots {
+            slots.iter().for_each(|(k, e)| f(k, e));
         }
     }
 
-    /// Number of namespaces with a value (for `Debug`).
-    pub(crate) fn namespaces(&self) -> usize {
-        self.spaces.as_ref().map_or(0, PMap::len)
+    /// Number of slots with a value (for `Debug`).
+    pub(crate) fn len(&self) -> usize {
+        self.slots.as_ref().map_or(0, PMap::len)
     }
 }
 
@@ -123,7 +144,7 @@ struct State {
     current: Current,
     /// One entry per open frame, outermost first.
     frames: Vec<Saved>,
-    /// Source of frame ids; 0 is never handed out.
+    /// Source of frame ids, see [`next_frame_id`]; 0 means "no block yet".
     next_id: u64,
     /// How many owned-frame steps are running on this thread (each one has
     /// moved the frame stack it interrupted out of `frames`).
@@ -139,7 +160,7 @@ thread_local! {
         RefCell::new(State {
             current: None,
             frames: Vec::new(),
-            next_id: 1,
+            next_id: 0,
             steps: 0,
             orphans: Vec::new(),
         })
@@ -196,6 +217,24 @@ pub(crate) fn current() -> Context {
     peek(Context::clone).unwrap_or_default()
 }
 
+/// A frame id unique in the process, not just on this thread: a wrapper
+/// that still holds open frames (a guard leaked with `mem::forget`) may move
+/// to another thread. Each thread takes blocks of 2^32 ids from a global
+/// counter, so the hot path stays a thread-local increment.
+#[inline]
+fn next_frame_id(next: &mut u64) -> u64 {
+    const BLOCK_BITS: u32 = 32;
+    if *next & ((1 << BLOCK_BITS) - 1) == 0 {
+        // Block 0 is never handed out, so no id is 0.
+        static BLOCKS: AtomicU64 = AtomicU64::new(1);
+        *next = BLOCKS.fetch_add(1, Ordering::Relaxed) << BLOCK_BITS;
+        *next += 1;
+    }
+    let id = *next;
+    *next += 1;
+    id
+}
+
 /// Identifies one open frame: its position in the stack and a unique id, so
 /// a frame that was already ended (by ending an outer one) is recognised.
 #[derive(Debug, Clone, Copy)]
@@ -218,8 +257,7 @@ impl FrameId {
 pub(crate) fn push_frame(ctx: Option<Context>) -> FrameId {
     let pushed = STATE.try_with(|s| {
         let mut s = s.try_borrow_mut().ok()?;
-        let id = s.next_id;
-        s.next_id += 1;
+        let id = next_frame_id(&mut s.next_id);
         let saved = match ctx {
             Some(ctx) => s.current.replace(Rc::new(ctx)),
             // Sharing the `Rc` is the O(1) copy; the first write copies on write.

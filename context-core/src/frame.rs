@@ -118,7 +118,7 @@ impl OwnedFrame {
 impl fmt::Debug for OwnedFrame {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OwnedFrame")
-            .field("namespaces", &self.current.namespaces())
+            .field("slots", &self.current.len())
             .field("open_frames", &self.frames.len())
             .finish()
     }

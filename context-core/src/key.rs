@@ -4,7 +4,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::backend::{Space, Value};
+use crate::backend::{Entry, SlotKey, Value};
 use crate::context::{self, LazyId};
 
 /// One typed, context-local slot: the fast path.
@@ -74,7 +74,7 @@ impl<T: Send + Sync + 'static> ContextKey<T> {
     pub fn set(&self, value: T) {
         let value: Value = Arc::new(value);
         let ns = self.id.get();
-        let _replaced = context::write(|ctx| ctx.replace_space(ns, Some(Space::Single(value))));
+        let _replaced = context::write(|ctx| ctx.insert(SlotKey::Ns(ns), Entry::Value(value)));
     }
 
     /// The value, cloned; `None` if unset.
@@ -93,7 +93,11 @@ impl<T: Send + Sync + 'static> ContextKey<T> {
     {
         let ns = self.id.get();
         // `T::clone` is user code: `read` holds no borrow while it runs.
-        context::read(|ctx| ctx.space(ns)?.single()?.downcast_ref::<T>().cloned()).flatten()
+        context::read(|ctx| {
+            let value = ctx.get(&SlotKey::Ns(ns))?.value()?;
+            value.downcast_ref::<T>().cloned()
+        })
+        .flatten()
     }
 
     /// The stored `Arc` itself; `Arc::ptr_eq` holds between reads.
@@ -125,7 +129,7 @@ impl<T: Send + Sync + 'static> ContextKey<T> {
             return false;
         }
         let ns = self.id.get();
-        context::write(|ctx| ctx.replace_space(ns, None))
+        context::write(|ctx| ctx.remove(&SlotKey::Ns(ns)))
             .flatten()
             .is_some()
     }
@@ -142,7 +146,7 @@ impl<T: Send + Sync + 'static> ContextKey<T> {
     #[must_use]
     pub fn contains(&self) -> bool {
         let ns = self.id.get();
-        context::peek(|ctx| ctx.space(ns).is_some()).unwrap_or(false)
+        context::peek(|ctx| ctx.get(&SlotKey::Ns(ns)).is_some()).unwrap_or(false)
     }
 
     /// Runs `f` in a new frame (see
@@ -176,7 +180,7 @@ impl<T: Send + Sync + 'static> ContextKey<T> {
 
     fn value(&self) -> Option<Value> {
         let ns = self.id.get();
-        context::peek(|ctx| ctx.space(ns)?.single().cloned()).flatten()
+        context::peek(|ctx| ctx.get(&SlotKey::Ns(ns))?.value().cloned()).flatten()
     }
 }
 

@@ -94,5 +94,7 @@ pub use map::ContextMap;
 pub use snapshot::Snapshot;
 pub use wrap::{IsolatedFuture, IsolatedIter, IsolatedStream};
 
-// `#[isolated]` (feature `macros`) is re-exported here by the macro crate's
-// first release: `#[doc(inline)] pub use context_macros::isolated;`.
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+#[doc(inline)]
+pub use context_macros::isolated;

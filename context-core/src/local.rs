@@ -4,7 +4,7 @@ use std::any::type_name;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::backend::{Backend, Slot, Space, Value};
+use crate::backend::{Backend, Entry, Value};
 use crate::context::{self, LazyId};
 use crate::error::ContextError;
 use crate::frame::{self, FrameGuard};
@@ -104,12 +104,9 @@ impl ContextLocal {
     pub fn set<T: Send + Sync + 'static>(&self, key: &str, value: T) {
         let value: Value = Arc::new(value);
         let ns = self.id.get();
-        let backend = self.backend;
-        // The replaced slot is dropped here, after the borrow has ended.
-        let _replaced = context::write(|ctx| {
-            ctx.space_mut(ns, || Space::keyed(backend))
-                .insert(key, Slot::Set(value))
-        });
+        // The replaced entry is dropped here, after the borrow has ended.
+        let _replaced =
+            context::write(|ctx| self.backend.insert(ctx, ns, key, Entry::Value(value)));
     }
 
     /// The value of `key`, cloned; `None` if it is unset or holds another
@@ -128,11 +125,8 @@ impl ContextLocal {
         let ns = self.id.get();
         // `T::clone` is user code: `read` holds no borrow while it runs.
         context::read(|ctx| {
-            ctx.space(ns)?
-                .get(key)?
-                .value()?
-                .downcast_ref::<T>()
-                .cloned()
+            let value = self.backend.get(ctx, ns, key)?.value()?;
+            value.downcast_ref::<T>().cloned()
         })
         .flatten()
     }
@@ -168,7 +162,7 @@ impl ContextLocal {
     pub fn try_get<T: Clone + 'static>(&self, key: &str) -> Result<T, ContextError> {
         let ns = self.id.get();
         let found = context::read(|ctx| {
-            let value = ctx.space(ns)?.get(key)?.value()?;
+            let value = self.backend.get(ctx, ns, key)?.value()?;
             Some(value.downcast_ref::<T>().cloned())
         })
         .flatten();
@@ -197,9 +191,9 @@ impl ContextLocal {
     pub fn contains(&self, key: &str) -> bool {
         let ns = self.id.get();
         context::peek(|ctx| {
-            ctx.space(ns)
-                .and_then(|s| s.get(key))
-                .is_some_and(|slot| slot.value().is_some())
+            self.backend
+                .get(ctx, ns, key)
+                .is_some_and(|entry| entry.value().is_some())
         })
         .unwrap_or(false)
     }
@@ -226,7 +220,7 @@ impl ContextLocal {
             // Nothing to do, and no copy-on-write for nothing.
             return false;
         }
-        let removed = context::write(|ctx| ctx.space_mut_existing(ns)?.remove(key)).flatten();
+        let removed = context::write(|ctx| self.backend.remove(ctx, ns, key)).flatten();
         removed.is_some()
     }
 
@@ -244,13 +238,11 @@ impl ContextLocal {
         let ns = self.id.get();
         let mut keys = context::peek(|ctx| {
             let mut keys = Vec::new();
-            if let Some(space) = ctx.space(ns) {
-                space.for_each(|k, slot| {
-                    if slot.value().is_some() {
-                        keys.push(String::from(&**k));
-                    }
-                });
-            }
+            self.backend.for_each(ctx, ns, |k, entry| {
+                if entry.value().is_some() {
+                    keys.push(String::from(&**k));
+                }
+            });
             keys
         })
         .unwrap_or_default();
@@ -294,7 +286,7 @@ impl ContextLocal {
     /// The stored value of `key`.
     fn value(&self, key: &str) -> Option<Value> {
         let ns = self.id.get();
-        context::peek(|ctx| ctx.space(ns)?.get(key)?.value().cloned()).flatten()
+        context::peek(|ctx| self.backend.get(ctx, ns, key)?.value().cloned()).flatten()
     }
 
     fn qualified(&self, key: &str) -> String {

@@ -5,9 +5,12 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::backend::{Backend, PMap, Slot, Space, Value};
+use crate::backend::{Backend, Entry, Value};
 use crate::context::{self, LazyId};
 use crate::frame::{self, FrameGuard};
+
+/// Maps always use the persistent backend (one slot per key).
+const STORE: Backend = Backend::Persistent;
 
 /// A context-local map from string keys to values of type `V`, with optional
 /// defaults (Python's `MutableMapping` flavour of extracontext).
@@ -86,11 +89,8 @@ impl<V: Clone + Send + Sync + 'static> ContextMap<V> {
     pub fn insert(&self, key: &str, value: V) -> Option<V> {
         let value: Value = Arc::new(value);
         let ns = self.id.get();
-        let replaced = context::write(|ctx| {
-            ctx.space_mut(ns, || Space::keyed(Backend::Persistent))
-                .insert(key, Slot::Set(value))
-        })
-        .flatten();
+        let replaced =
+            context::write(|ctx| STORE.insert(ctx, ns, key, Entry::Value(value))).flatten();
         self.visible(key, replaced)
     }
 
@@ -107,8 +107,8 @@ impl<V: Clone + Send + Sync + 'static> ContextMap<V> {
         let ns = self.id.get();
         // `V::clone` is user code: `read` holds no borrow while it runs.
         let found = context::read(|ctx| {
-            let slot = ctx.space(ns)?.get(key)?;
-            Some(slot.value().and_then(|v| v.downcast_ref::<V>()).cloned())
+            let entry = STORE.get(ctx, ns, key)?;
+            Some(entry.value().and_then(|v| v.downcast_ref::<V>()).cloned())
         })
         .flatten();
         match found {
@@ -156,11 +156,10 @@ impl<V: Clone + Send + Sync + 'static> ContextMap<V> {
         let ns = self.id.get();
         let has_default = self.defaults.contains_key(key);
         let removed = context::write(|ctx| {
-            let space = ctx.space_mut(ns, || Space::keyed(Backend::Persistent));
             if has_default {
-                space.insert(key, Slot::Hidden)
+                STORE.insert(ctx, ns, key, Entry::Hidden)
             } else {
-                space.remove(key)
+                STORE.remove(ctx, ns, key)
             }
         })
         .flatten();
@@ -207,17 +206,13 @@ impl<V: Clone + Send + Sync + 'static> ContextMap<V> {
     /// ```
     pub fn clear(&self) {
         let ns = self.id.get();
-        let space = if self.defaults.is_empty() {
-            None
-        } else {
-            let hidden: PMap<Arc<str>, Slot> = self
-                .defaults
-                .keys()
-                .map(|k| (Arc::from(k.as_str()), Slot::Hidden))
-                .collect();
-            Some(Space::Persistent(hidden))
-        };
-        let _cleared = context::write(|ctx| ctx.replace_space(ns, space));
+        let _cleared = context::write(|ctx| {
+            let cleared = STORE.clear(ctx, ns);
+            for key in self.defaults.keys() {
+                STORE.insert(ctx, ns, key, Entry::Hidden);
+            }
+            cleared
+        });
     }
 
     /// The keys with a value, in order.
@@ -320,18 +315,17 @@ impl<V: Clone + Send + Sync + 'static> ContextMap<V> {
     }
 
     /// The slot of `key` in the current context (`None`: not overridden here).
-    fn slot(&self, key: &str) -> Option<Slot> {
+    fn slot(&self, key: &str) -> Option<Entry> {
         let ns = self.id.get();
-        context::peek(|ctx| ctx.space(ns)?.get(key).cloned()).flatten()
+        context::peek(|ctx| STORE.get(ctx, ns, key).cloned()).flatten()
     }
 
     /// What a key shows given its slot in the context: the slot's value, the
     /// default if the slot is absent, nothing if the slot hides it. Clones
     /// outside any borrow.
-    fn visible(&self, key: &str, slot: Option<Slot>) -> Option<V> {
+    fn visible(&self, key: &str, slot: Option<Entry>) -> Option<V> {
         match slot {
-            Some(Slot::Set(v)) => v.downcast_ref::<V>().cloned(),
-            Some(Slot::Hidden) => None,
+            Some(entry) => entry.value()?.downcast_ref::<V>().cloned(),
             None => self.defaults.get(key).cloned(),
         }
     }
@@ -341,9 +335,7 @@ impl<V: Clone + Send + Sync + 'static> ContextMap<V> {
         let ns = self.id.get();
         let overrides = context::peek(|ctx| {
             let mut out = Vec::new();
-            if let Some(space) = ctx.space(ns) {
-                space.for_each(|k, slot| out.push((Arc::clone(k), slot.clone())));
-            }
+            STORE.for_each(ctx, ns, |k, entry| out.push((Arc::clone(k), entry.clone())));
             out
         })
         .unwrap_or_default();

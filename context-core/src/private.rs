@@ -48,6 +48,13 @@ pub fn stream<S: Stream>(make: impl FnOnce() -> S) -> IsolatedStream<S> {
     IsolatedStream::from_frame(frame, stream)
 }
 
+/// Names the lifetimes the `impl Future` of an `#[isolated]` `async fn` must
+/// capture: edition-2021 return-position `impl Trait` only captures the
+/// lifetimes its bounds mention (`+ Captures<(&'a (), &'b ())>`).
+pub trait Captures<T: ?Sized> {}
+
+impl<T: ?Sized, U: ?Sized> Captures<T> for U {}
+
 /// Implemented by the namespaces `#[isolated(..)]` accepts as arguments.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a context local",

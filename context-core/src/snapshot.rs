@@ -151,7 +151,7 @@ impl Snapshot {
 impl fmt::Debug for Snapshot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Snapshot")
-            .field("namespaces", &self.ctx.namespaces())
+            .field("slots", &self.ctx.len())
             .finish()
     }
 }
