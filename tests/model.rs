@@ -18,7 +18,7 @@ use std::task::{Context as TaskCx, Poll, Waker};
 
 use context_core::{
     Backend, ContextError, ContextKey, ContextLocal, ContextMap, FrameGuard, IsolatedFuture,
-    IsolatedIter, IsolatedStream, Snapshot,
+    IsolatedIter, IsolatedStream, Snapshot, isolated,
 };
 use futures::Stream;
 use proptest::collection::vec;
@@ -167,6 +167,9 @@ enum Scope {
     Bind,
     /// `snapshot.bind_fn(f)`, called twice.
     BindFn,
+    /// A call of an `#[isolated]` function (a copy of the current context,
+    /// whatever the source).
+    Isolated,
 }
 
 #[derive(Clone, Debug)]
@@ -212,7 +215,8 @@ fn scope() -> impl Strategy<Value = Scope> {
         Just(Scope::Run),
         Just(Scope::Enter),
         Just(Scope::Bind),
-        Just(Scope::BindFn)
+        Just(Scope::BindFn),
+        Just(Scope::Isolated),
     ]
 }
 
@@ -452,6 +456,11 @@ impl<'a> Interp<'a> {
                 let f = snap.bind(|| self.body(body, frame, panic));
                 catch_planned(f);
             }
+            (Scope::Isolated, _) => {
+                let copy = self.top().clone();
+                let frame = self.push(copy);
+                catch_planned(|| isolated_call(|| self.body(body, frame, panic)));
+            }
             (Scope::BindFn, _) => {
                 let (snap, ctx) = self.snapshot(source);
                 let this = std::cell::RefCell::new(&mut *self);
@@ -468,6 +477,12 @@ impl<'a> Interp<'a> {
         // guard opened outside the scoped frame ends that frame early (and a
         // guard opened afterwards outlives it). `check` compares the result.
     }
+}
+
+/// The plain shape of `#[isolated]`: `f` runs in a new frame.
+#[isolated]
+fn isolated_call<R>(f: impl FnOnce() -> R) -> R {
+    f()
 }
 
 fn run_program(backend: Backend, program: &[Op]) {
@@ -638,6 +653,15 @@ enum Kind {
     Future,
     Stream,
     Iter,
+    /// The same, built by `#[isolated]` functions (captured at call time).
+    IsolatedFn(Shape),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Shape {
+    Future,
+    Stream,
+    Iter,
 }
 
 #[derive(Clone, Debug)]
@@ -663,7 +687,14 @@ enum Sched {
 
 fn spec() -> impl Strategy<Value = WorkerSpec> {
     (
-        prop_oneof![Just(Kind::Future), Just(Kind::Stream), Just(Kind::Iter)],
+        prop_oneof![
+            Just(Kind::Future),
+            Just(Kind::Stream),
+            Just(Kind::Iter),
+            Just(Kind::IsolatedFn(Shape::Future)),
+            Just(Kind::IsolatedFn(Shape::Stream)),
+            Just(Kind::IsolatedFn(Shape::Iter)),
+        ],
         prop::bool::weighted(0.2),
         vec((vec(wop(), 0..4), 0..3_u8), 0..5),
     )
@@ -735,9 +766,36 @@ impl Future for YieldOnce {
 type BoxFut<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 
 enum Worker<'a> {
-    Future(Pin<Box<IsolatedFuture<BoxFut<'a>>>>),
-    Stream(Pin<Box<IsolatedStream<Stepper<'a>>>>),
-    Iter(IsolatedIter<Stepper<'a>>),
+    Future(BoxFut<'a>),
+    Stream(Pin<Box<dyn Stream<Item = ()> + 'a>>),
+    Iter(Box<dyn Iterator<Item = ()> + 'a>),
+}
+
+/// A future worker: its steps, with `Pending`s after each.
+async fn future_worker(mut core: Core<'_>, steps: Vec<(Vec<WOp>, u8)>) {
+    core.check();
+    for (ops, pending) in steps {
+        core.apply_all(&ops);
+        for _ in 0..pending {
+            YieldOnce(false).await;
+            core.check();
+        }
+    }
+}
+
+#[isolated]
+async fn isolated_future_worker(core: Core<'_>, steps: Vec<(Vec<WOp>, u8)>) {
+    future_worker(core, steps).await;
+}
+
+#[isolated]
+fn isolated_stream_worker(stepper: Stepper<'_>) -> impl Stream<Item = ()> + '_ {
+    stepper
+}
+
+#[isolated]
+fn isolated_iter_worker(stepper: Stepper<'_>) -> impl Iterator<Item = ()> + '_ {
+    stepper
 }
 
 impl Worker<'_> {
@@ -759,33 +817,29 @@ fn spawn<'a>(lib: &'a Lib, driver: &Core<'a>, id: usize, spec: WorkerSpec) -> Wo
         (Snapshot::current(), driver.stack.last().expect("base").clone())
     };
     let core = Core::new(lib, format!("worker {id} ({:?})", spec.kind), ctx);
+    let stepper = |core| Stepper {
+        core,
+        steps: spec.steps.clone().into(),
+        pending: 0,
+    };
     match spec.kind {
-        Kind::Future => {
-            let fut: BoxFut<'a> = Box::pin(async move {
-                let mut core = core;
-                core.check();
-                for (ops, pending) in spec.steps {
-                    core.apply_all(&ops);
-                    for _ in 0..pending {
-                        YieldOnce(false).await;
-                        core.check();
-                    }
-                }
-            });
-            Worker::Future(Box::pin(IsolatedFuture::with_snapshot(snap, fut)))
-        }
-        Kind::Stream | Kind::Iter => {
-            let stepper = Stepper {
-                core,
-                steps: spec.steps.into(),
-                pending: 0,
-            };
-            if let Kind::Stream = spec.kind {
-                Worker::Stream(Box::pin(IsolatedStream::with_snapshot(snap, stepper)))
-            } else {
-                Worker::Iter(IsolatedIter::with_snapshot(snap, stepper))
+        Kind::Future => Worker::Future(Box::pin(IsolatedFuture::with_snapshot(
+            snap,
+            future_worker(core, spec.steps),
+        ))),
+        Kind::Stream => Worker::Stream(Box::pin(IsolatedStream::with_snapshot(
+            snap,
+            stepper(core),
+        ))),
+        Kind::Iter => Worker::Iter(Box::new(IsolatedIter::with_snapshot(snap, stepper(core)))),
+        // `#[isolated]` captures the context at call time: call it in `snap`.
+        Kind::IsolatedFn(shape) => snap.run(|| match shape {
+            Shape::Future => {
+                Worker::Future(Box::pin(isolated_future_worker(core, spec.steps.clone())))
             }
-        }
+            Shape::Stream => Worker::Stream(Box::pin(isolated_stream_worker(stepper(core)))),
+            Shape::Iter => Worker::Iter(Box::new(isolated_iter_worker(stepper(core)))),
+        }),
     }
 }
 
