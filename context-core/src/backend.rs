@@ -73,6 +73,7 @@ pub(crate) enum SlotKey {
 }
 
 impl Hash for SlotKey {
+    #[inline]
     fn hash<H: Hasher>(&self, state: &mut H) {
         match self {
             SlotKey::Ns(ns) => state.write_u64(*ns),
@@ -86,6 +87,7 @@ impl Hash for SlotKey {
 struct KeyRef<'a>(NsId, &'a str);
 
 impl Hash for KeyRef<'_> {
+    #[inline]
     fn hash<H: Hasher>(&self, state: &mut H) {
         state.write_u64(self.0);
         self.1.hash(state);
@@ -93,8 +95,26 @@ impl Hash for KeyRef<'_> {
 }
 
 impl Equivalent<SlotKey> for KeyRef<'_> {
+    #[inline]
     fn equivalent(&self, key: &SlotKey) -> bool {
         matches!(key, SlotKey::Key(ns, k) if *ns == self.0 && **k == *self.1)
+    }
+}
+
+/// Borrowed form of `SlotKey::Ns`: a lookup compares one integer.
+pub(crate) struct NsRef(pub(crate) NsId);
+
+impl Hash for NsRef {
+    #[inline]
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.0);
+    }
+}
+
+impl Equivalent<SlotKey> for NsRef {
+    #[inline]
+    fn equivalent(&self, key: &SlotKey) -> bool {
+        matches!(key, SlotKey::Ns(ns) if *ns == self.0)
     }
 }
 
@@ -124,15 +144,34 @@ impl Backend {
     pub(crate) fn get<'c>(self, ctx: &'c Context, ns: NsId, key: &str) -> Option<&'c Entry> {
         match self {
             Backend::Persistent => ctx.get(&KeyRef(ns, key)),
-            Backend::Copying => match ctx.get(&SlotKey::Ns(ns))? {
+            Backend::Copying => match ctx.get(&NsRef(ns))? {
                 Entry::Copying(map) => map.get(key),
                 _ => None,
             },
         }
     }
 
-    /// Sets `key`, returning the entry it replaces (for the caller to drop
-    /// once no borrow is held). Repeated writes reuse the key's allocation.
+    /// Sets `key` to `value`; returns what it replaces, for the caller to
+    /// drop once no borrow is held. Repeated writes reuse the key's and, when
+    /// nothing else holds it, the value's allocation.
+    #[inline]
+    pub(crate) fn set<T: Any + Send + Sync>(
+        self,
+        ctx: &mut Context,
+        ns: NsId,
+        key: &str,
+        value: T,
+    ) -> Option<Replaced<T>> {
+        match self.get_mut(ctx, ns, key) {
+            Some(slot) => Some(overwrite(slot, value)),
+            None => {
+                self.insert_new(ctx, ns, key, Entry::Value(Arc::new(value)));
+                None
+            }
+        }
+    }
+
+    /// Sets `key` to `entry`; returns the entry it replaces.
     pub(crate) fn insert(
         self,
         ctx: &mut Context,
@@ -140,19 +179,30 @@ impl Backend {
         key: &str,
         entry: Entry,
     ) -> Option<Entry> {
-        match self {
-            Backend::Persistent => match ctx.get_mut(&KeyRef(ns, key)) {
-                Some(old) => Some(std::mem::replace(old, entry)),
-                None => ctx.insert(SlotKey::Key(ns, Arc::from(key)), entry),
-            },
-            Backend::Copying => {
-                let map = copying_map(ctx, ns);
-                match map.get_mut(key) {
-                    Some(old) => Some(std::mem::replace(old, entry)),
-                    None => map.insert(Arc::from(key), entry),
-                }
+        match self.get_mut(ctx, ns, key) {
+            Some(slot) => Some(std::mem::replace(slot, entry)),
+            None => {
+                self.insert_new(ctx, ns, key, entry);
+                None
             }
         }
+    }
+
+    /// The entry of `key`, for writing (copy-on-write if shared).
+    #[inline]
+    fn get_mut<'c>(self, ctx: &'c mut Context, ns: NsId, key: &str) -> Option<&'c mut Entry> {
+        match self {
+            Backend::Persistent => ctx.get_mut(&KeyRef(ns, key)),
+            Backend::Copying => copying_map(ctx, ns).get_mut(key),
+        }
+    }
+
+    /// Adds `key`, known to be absent.
+    fn insert_new(self, ctx: &mut Context, ns: NsId, key: &str, entry: Entry) {
+        match self {
+            Backend::Persistent => ctx.insert(SlotKey::Key(ns, Arc::from(key)), entry),
+            Backend::Copying => copying_map(ctx, ns).insert(Arc::from(key), entry),
+        };
     }
 
     /// Removes `key` from this frame's context, returning its entry.
@@ -180,7 +230,7 @@ impl Backend {
                 }
             }),
             Backend::Copying => {
-                if let Some(Entry::Copying(map)) = ctx.get(&SlotKey::Ns(ns)) {
+                if let Some(Entry::Copying(map)) = ctx.get(&NsRef(ns)) {
                     map.iter().for_each(|(k, e)| f(k, e));
                 }
             }
@@ -198,9 +248,28 @@ impl Backend {
                     .filter_map(|k| ctx.remove(&SlotKey::Key(ns, k)))
                     .collect()
             }
-            Backend::Copying => ctx.remove(&SlotKey::Ns(ns)).into_iter().collect(),
+            Backend::Copying => ctx.remove(&NsRef(ns)).into_iter().collect(),
         }
     }
+}
+
+/// What a write replaced: the old value itself when it was overwritten in
+/// its allocation, else the old entry.
+pub(crate) enum Replaced<T> {
+    Value(T),
+    Entry(Entry),
+}
+
+/// Writes `value` into `slot`: in place if the slot holds the only reference
+/// to a value of the same type (no allocation), else as a new `Arc`.
+#[inline]
+pub(crate) fn overwrite<T: Any + Send + Sync>(slot: &mut Entry, value: T) -> Replaced<T> {
+    if let Entry::Value(arc) = slot {
+        if let Some(old) = Arc::get_mut(arc).and_then(|v| v.downcast_mut::<T>()) {
+            return Replaced::Value(std::mem::replace(old, value));
+        }
+    }
+    Replaced::Entry(std::mem::replace(slot, Entry::Value(Arc::new(value))))
 }
 
 /// The `Copying` local's own map in this frame, copied on first write.

@@ -4,7 +4,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::backend::{Entry, SlotKey, Value};
+use crate::backend::{Entry, NsRef, Replaced, SlotKey, Value, overwrite};
 use crate::context::{self, LazyId};
 
 /// One typed, context-local slot: the fast path.
@@ -72,9 +72,14 @@ impl<T: Send + Sync + 'static> ContextKey<T> {
     /// assert_eq!(K.get(), Some(2));
     /// ```
     pub fn set(&self, value: T) {
-        let value: Value = Arc::new(value);
         let ns = self.id.get();
-        let _replaced = context::write(|ctx| ctx.insert(SlotKey::Ns(ns), Entry::Value(value)));
+        // The replaced value is dropped here, after the borrow has ended.
+        let _replaced = context::write(|ctx| match ctx.get_mut(&NsRef(ns)) {
+            Some(slot) => Some(overwrite(slot, value)),
+            None => ctx
+                .insert(SlotKey::Ns(ns), Entry::Value(Arc::new(value)))
+                .map(Replaced::Entry),
+        });
     }
 
     /// The value, cloned; `None` if unset.
@@ -94,7 +99,7 @@ impl<T: Send + Sync + 'static> ContextKey<T> {
         let ns = self.id.get();
         // `T::clone` is user code: `read` holds no borrow while it runs.
         context::read(|ctx| {
-            let value = ctx.get(&SlotKey::Ns(ns))?.value()?;
+            let value = ctx.get(&NsRef(ns))?.value()?;
             value.downcast_ref::<T>().cloned()
         })
         .flatten()
@@ -129,7 +134,7 @@ impl<T: Send + Sync + 'static> ContextKey<T> {
             return false;
         }
         let ns = self.id.get();
-        context::write(|ctx| ctx.remove(&SlotKey::Ns(ns)))
+        context::write(|ctx| ctx.remove(&NsRef(ns)))
             .flatten()
             .is_some()
     }
@@ -146,7 +151,7 @@ impl<T: Send + Sync + 'static> ContextKey<T> {
     #[must_use]
     pub fn contains(&self) -> bool {
         let ns = self.id.get();
-        context::peek(|ctx| ctx.get(&SlotKey::Ns(ns)).is_some()).unwrap_or(false)
+        context::peek(|ctx| ctx.get(&NsRef(ns)).is_some()).unwrap_or(false)
     }
 
     /// Runs `f` in a new frame (see
@@ -180,7 +185,7 @@ impl<T: Send + Sync + 'static> ContextKey<T> {
 
     fn value(&self) -> Option<Value> {
         let ns = self.id.get();
-        context::peek(|ctx| ctx.get(&SlotKey::Ns(ns))?.value().cloned()).flatten()
+        context::peek(|ctx| ctx.get(&NsRef(ns))?.value().cloned()).flatten()
     }
 }
 

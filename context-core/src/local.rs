@@ -4,7 +4,7 @@ use std::any::type_name;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::backend::{Backend, Entry, Value};
+use crate::backend::{Backend, Value};
 use crate::context::{self, LazyId};
 use crate::error::ContextError;
 use crate::frame::{self, FrameGuard};
@@ -102,11 +102,9 @@ impl ContextLocal {
     /// assert_eq!(CTX.get::<u32>("retries"), Some(4));
     /// ```
     pub fn set<T: Send + Sync + 'static>(&self, key: &str, value: T) {
-        let value: Value = Arc::new(value);
         let ns = self.id.get();
         // The replaced entry is dropped here, after the borrow has ended.
-        let _replaced =
-            context::write(|ctx| self.backend.insert(ctx, ns, key, Entry::Value(value)));
+        let _replaced = context::write(|ctx| self.backend.set(ctx, ns, key, value));
     }
 
     /// The value of `key`, cloned; `None` if it is unset or holds another

@@ -5,7 +5,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::backend::{Backend, Entry, Value};
+use crate::backend::{Backend, Entry, Replaced};
 use crate::context::{self, LazyId};
 use crate::frame::{self, FrameGuard};
 
@@ -87,11 +87,12 @@ impl<V: Clone + Send + Sync + 'static> ContextMap<V> {
     /// assert_eq!(m.insert("b", 3), None);
     /// ```
     pub fn insert(&self, key: &str, value: V) -> Option<V> {
-        let value: Value = Arc::new(value);
         let ns = self.id.get();
-        let replaced =
-            context::write(|ctx| STORE.insert(ctx, ns, key, Entry::Value(value))).flatten();
-        self.visible(key, replaced)
+        match context::write(|ctx| STORE.set(ctx, ns, key, value)).flatten() {
+            Some(Replaced::Value(old)) => Some(old),
+            Some(Replaced::Entry(old)) => self.visible(key, Some(old)),
+            None => self.visible(key, None),
+        }
     }
 
     /// The value of `key`, cloned.
