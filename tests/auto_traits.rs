@@ -78,6 +78,9 @@ fn both_crates_forbid_unsafe_code() {
     for lib in ["context-core/src/lib.rs", "context-macros/src/lib.rs"] {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(lib);
         let src = std::fs::read_to_string(&path).expect("crate root");
-        assert!(src.contains("#![forbid(unsafe_code)]"), "{lib} does not forbid unsafe code");
+        assert!(
+            src.contains("#![forbid(unsafe_code)]"),
+            "{lib} does not forbid unsafe code"
+        );
     }
 }

@@ -214,10 +214,7 @@ fn panic_inside_next_restores_the_context() {
     assert_eq!(state(), before);
 
     let mut back = (0..4_u32)
-        .map(|x| {
-            set_all(x);
-            x
-        })
+        .inspect(|x| set_all(*x))
         .rev()
         .map(|x| if x == 2 { planned() } else { x })
         .isolate_iter();
@@ -318,10 +315,7 @@ fn panic_inside_a_values_drop_or_clone_leaves_the_context_consistent() {
     CTX.remove("bomb");
     assert_eq!(state(), before);
     // Dropped with an isolated iterator, inside its frame.
-    let it = IsolatedIter::new(std::iter::once(PanicOnDrop).map(|b| {
-        set_all(3);
-        b
-    }));
+    let it = IsolatedIter::new(std::iter::once(PanicOnDrop).inspect(|_| set_all(3)));
     expect_panic(move || drop(it));
     assert_eq!(state(), before);
     // A panicking `Clone` in `get`: no borrow is left held.
@@ -500,7 +494,9 @@ fn a_guard_moved_into_an_isolated_future_still_ends_its_frame() {
     let mut fut = Box::pin(
         async move {
             let mut guard = Some(guard);
-            let mut it = std::iter::once(()).map(move |()| drop(guard.take())).isolate_iter();
+            let mut it = std::iter::once(())
+                .map(move |()| drop(guard.take()))
+                .isolate_iter();
             it.next();
             CTX.set("who", 4_u32);
         }
@@ -587,7 +583,11 @@ fn a_million_keys_in_one_frame_and_frames_over_them_copy_no_value() {
                     let snap = Snapshot::current();
                     snap.run(|| local.set("3", Counted(9)));
                 });
-                assert_eq!(CLONES.load(Ordering::Relaxed), clones, "{backend:?}: a value was copied");
+                assert_eq!(
+                    CLONES.load(Ordering::Relaxed),
+                    clones,
+                    "{backend:?}: a value was copied"
+                );
                 assert_eq!(local.get_arc::<Counted>("0").unwrap().0, 0);
                 assert!(local.contains("1"));
                 assert_eq!(local.keys().len(), N as usize);

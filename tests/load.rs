@@ -116,7 +116,11 @@ fn a_hundred_thousand_isolated_tasks_never_see_each_other() {
             .expect("100,000 tasks did not finish within 60 s");
         check(Some(0));
     });
-    assert_eq!(MISMATCHES.load(Ordering::Relaxed), 0, "cross-task observations");
+    assert_eq!(
+        MISMATCHES.load(Ordering::Relaxed),
+        0,
+        "cross-task observations"
+    );
     assert_eq!(
         COMPLETED.load(Ordering::Relaxed) as u64,
         TOP * (1 + CHILDREN)

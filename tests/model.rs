@@ -129,7 +129,11 @@ impl Lib {
         for k in KEYS {
             let e = entries.iter().find(|(ek, _)| ek == k).map(|(_, v)| *v);
             assert_eq!(self.map.get(k), e, "map.get({k})");
-            assert_eq!(self.map.contains_key(k), e.is_some(), "map.contains_key({k})");
+            assert_eq!(
+                self.map.contains_key(k),
+                e.is_some(),
+                "map.contains_key({k})"
+            );
         }
         let keys: Vec<String> = entries.iter().map(|(k, _)| k.clone()).collect();
         let values: Vec<u32> = entries.iter().map(|(_, v)| *v).collect();
@@ -238,14 +242,18 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0..8_usize).prop_map(Op::Close),
     ];
     leaf.prop_recursive(4, 64, 6, |inner| {
-        (source(), scope(), vec(inner, 0..6), prop::bool::weighted(0.2)).prop_map(
-            |(source, scope, body, panic)| Op::Frame {
+        (
+            source(),
+            scope(),
+            vec(inner, 0..6),
+            prop::bool::weighted(0.2),
+        )
+            .prop_map(|(source, scope, body, panic)| Op::Frame {
                 source,
                 scope,
                 body,
                 panic,
-            },
-        )
+            })
     })
 }
 
@@ -499,7 +507,10 @@ fn run_program(backend: Backend, program: &[Op]) {
             interp.exec(&Op::Close(0));
         }
         assert_eq!(interp.stack.len(), 1);
-        assert!(!OUTSIDE.contains("sentinel"), "empty snapshot shows the caller");
+        assert!(
+            !OUTSIDE.contains("sentinel"),
+            "empty snapshot shows the caller"
+        );
     });
     assert_eq!(lib.dump(), before, "the program leaked into the caller");
     assert_eq!(OUTSIDE.get::<u32>("sentinel"), Some(7));
@@ -584,7 +595,12 @@ impl<'a> Core<'a> {
 
     fn check(&self) {
         let seen = self.lib.dump();
-        assert_eq!(&seen, self.stack.last().expect("base"), "{} sees another frame", self.name);
+        assert_eq!(
+            &seen,
+            self.stack.last().expect("base"),
+            "{} sees another frame",
+            self.name
+        );
     }
 
     fn apply(&mut self, op: &WOp) {
@@ -599,7 +615,10 @@ impl<'a> Core<'a> {
                 assert_eq!(removed, self.top().locals[*n].remove(KEYS[*k]).is_some());
             }
             WOp::MapInsert(k, v) => {
-                assert_eq!(lib.map.insert(KEYS[*k], *v), self.top().map.insert(KEYS[*k], *v));
+                assert_eq!(
+                    lib.map.insert(KEYS[*k], *v),
+                    self.top().map.insert(KEYS[*k], *v)
+                );
             }
             WOp::MapRemove(k) => {
                 assert_eq!(lib.map.remove(KEYS[*k]), self.top().map.remove(KEYS[*k]));
@@ -814,7 +833,10 @@ fn spawn<'a>(lib: &'a Lib, driver: &Core<'a>, id: usize, spec: WorkerSpec) -> Wo
     let (snap, ctx) = if spec.empty {
         (Snapshot::empty(), Ctx::empty())
     } else {
-        (Snapshot::current(), driver.stack.last().expect("base").clone())
+        (
+            Snapshot::current(),
+            driver.stack.last().expect("base").clone(),
+        )
     };
     let core = Core::new(lib, format!("worker {id} ({:?})", spec.kind), ctx);
     let stepper = |core| Stepper {
@@ -827,10 +849,9 @@ fn spawn<'a>(lib: &'a Lib, driver: &Core<'a>, id: usize, spec: WorkerSpec) -> Wo
             snap,
             future_worker(core, spec.steps),
         ))),
-        Kind::Stream => Worker::Stream(Box::pin(IsolatedStream::with_snapshot(
-            snap,
-            stepper(core),
-        ))),
+        Kind::Stream => {
+            Worker::Stream(Box::pin(IsolatedStream::with_snapshot(snap, stepper(core))))
+        }
         Kind::Iter => Worker::Iter(Box::new(IsolatedIter::with_snapshot(snap, stepper(core)))),
         // `#[isolated]` captures the context at call time: call it in `snap`.
         Kind::IsolatedFn(shape) => snap.run(|| match shape {
@@ -893,7 +914,11 @@ fn run_interleaving(backend: Backend, schedule: Vec<Sched>) {
             driver.apply(&WOp::Close);
         }
     });
-    assert_eq!(lib.dump(), before, "the interleaving leaked into the caller");
+    assert_eq!(
+        lib.dump(),
+        before,
+        "the interleaving leaked into the caller"
+    );
 }
 
 proptest! {
