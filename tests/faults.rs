@@ -595,3 +595,60 @@ fn a_million_keys_in_one_frame_and_frames_over_them_copy_no_value() {
         });
     }
 }
+
+#[test]
+fn panic_inside_an_executor_job_or_spawned_task_leaves_every_context_as_before() {
+    use context_core::{ContextPreservingExecutor, ExecutorError};
+    set_all(1);
+    let before = state();
+    let executor = ContextPreservingExecutor::new(1);
+    let job = executor.submit(|| {
+        set_all(2);
+        let _g = CTX.enter();
+        set_all(3);
+        panic!("job failed");
+    });
+    assert_eq!(
+        job.join(),
+        Err(ExecutorError::Panicked("job failed".into()))
+    );
+    // The submitter is untouched; the same (only) worker's next job starts
+    // from a clean copy of the submitter's context.
+    assert_eq!(state(), before);
+    assert_eq!(executor.submit(state).join(), Ok(before.clone()));
+    // A panic in a job's value `Drop`, when the job's frame ends.
+    let job = executor.submit(|| CTX.set("bomb", PanicOnDrop));
+    assert!(matches!(job.join(), Err(ExecutorError::Panicked(_))));
+    assert_eq!(executor.submit(state).join(), Ok(before.clone()));
+    executor.shutdown();
+
+    let from_thread = context_core::thread::spawn(|| {
+        set_all(3);
+        planned()
+    })
+    .join();
+    assert!(from_thread.is_err());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let task = context_core::task::spawn(async {
+            set_all(4);
+            planned()
+        });
+        assert!(task.await.is_err());
+        assert_eq!(state(), before);
+        let task = context_core::task::spawn_blocking(|| {
+            set_all(5);
+            planned()
+        });
+        assert!(task.await.is_err());
+        assert_eq!(state(), before);
+        assert_eq!(
+            context_core::task::spawn(async { state() }).await.unwrap(),
+            before
+        );
+    });
+    assert_eq!(state(), before);
+    assert_frames_work();
+}
