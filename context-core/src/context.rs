@@ -142,16 +142,20 @@ pub(crate) struct SendSaved {
 
 struct State {
     current: Current,
-    /// One entry per open frame, outermost first.
+    /// One entry per open frame, outermost first. During a step of an owned
+    /// frame, the entries below `floor` belong to the stack the step
+    /// interrupted and are out of reach; the owned frame's own open frames
+    /// (if any) sit above it.
     frames: Vec<Saved>,
+    /// Where the running step's frames start (0 outside any step).
+    floor: usize,
+    /// How many owned-frame steps are running on this thread.
+    steps: usize,
     /// Source of frame ids, see [`next_frame_id`]; 0 means "no block yet".
     next_id: u64,
-    /// How many owned-frame steps are running on this thread (each one has
-    /// moved the frame stack it interrupted out of `frames`).
-    steps: usize,
-    /// Frames whose guard was dropped during a step while their stack was
-    /// moved out (a guard moved into a future, iterator or stream): they are
-    /// ended when their stack is moved back in.
+    /// Frames whose guard was dropped during a step while they were below
+    /// the floor (a guard moved into a future, iterator or stream): they are
+    /// ended when the step that hid them returns.
     orphans: Vec<FrameId>,
 }
 
@@ -160,8 +164,9 @@ thread_local! {
         RefCell::new(State {
             current: None,
             frames: Vec::new(),
-            next_id: 0,
+            floor: 0,
             steps: 0,
+            next_id: 0,
             orphans: Vec::new(),
         })
     };
@@ -235,8 +240,10 @@ fn next_frame_id(next: &mut u64) -> u64 {
     id
 }
 
-/// Identifies one open frame: its position in the stack and a unique id, so
-/// a frame that was already ended (by ending an outer one) is recognised.
+/// Identifies one open frame: its position in the stack (relative to the
+/// floor of the step it was opened in, so that an owned frame's open frames
+/// keep their position whichever thread stack they are placed on) and a
+/// unique id, so that a frame that was already ended is recognised.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct FrameId {
     depth: usize,
@@ -263,7 +270,7 @@ pub(crate) fn push_frame(ctx: Option<Context>) -> FrameId {
             // Sharing the `Rc` is the O(1) copy; the first write copies on write.
             None => s.current.clone(),
         };
-        let depth = s.frames.len();
+        let depth = s.frames.len() - s.floor;
         s.frames.push(Saved { id, ctx: saved });
         Some(FrameId { depth, id })
     });
@@ -281,8 +288,8 @@ pub(crate) fn pop_frame(frame: FrameId) {
         let mut s = s.try_borrow_mut().ok()?;
         let ended = end_frame(&mut s, frame);
         if ended.is_none() && s.steps > 0 && frame.id != 0 {
-            // Not on the installed stack: it may be on a stack that a step
-            // moved out; end it when that stack is moved back in.
+            // Not on the running step's stack: it may be on a stack that a
+            // step hid; end it when that stack is back in reach.
             s.orphans.push(frame);
         }
         ended
@@ -293,16 +300,17 @@ pub(crate) fn pop_frame(frame: FrameId) {
 /// opened after it. Dropped by the caller once no borrow is held.
 type LeftBehind = (Current, Vec<Saved>);
 
-/// Ends `frame` and every frame opened after it if it is on the installed
-/// stack.
+/// Ends `frame` and every frame opened after it, if it is on the running
+/// step's stack.
 fn end_frame(s: &mut State, frame: FrameId) -> Option<LeftBehind> {
-    if s.frames.get(frame.depth).is_none_or(|f| f.id != frame.id) {
+    let at = s.floor.checked_add(frame.depth)?;
+    if s.frames.get(at).is_none_or(|f| f.id != frame.id) {
         return None;
     }
-    let (saved, ended) = if frame.depth + 1 == s.frames.len() {
+    let (saved, ended) = if at + 1 == s.frames.len() {
         (s.frames.pop()?, Vec::new())
     } else {
-        let mut ended = s.frames.split_off(frame.depth);
+        let mut ended = s.frames.split_off(at);
         let saved = ended.remove(0);
         (saved, ended)
     };
@@ -310,70 +318,82 @@ fn end_frame(s: &mut State, frame: FrameId) -> Option<LeftBehind> {
     Some((discarded, ended))
 }
 
-/// Exchanges the thread's current context and frame stack with `ctx` and
-/// `frames`. Used by owned frames (the wrappers) to move themselves in before
-/// a step (`entering`) and out after it; calling it twice restores the
-/// thread. Returns `false` (and exchanges nothing) during teardown.
+/// Exchanges the thread's current context with `ctx`, without allocating
+/// when nothing shares the thread's `Rc` (the usual case). Returns what the
+/// caller must drop after the borrow ends.
 #[inline]
-pub(crate) fn swap(ctx: &mut Context, frames: &mut Vec<SendSaved>, entering: bool) -> bool {
-    let swapped = STATE.try_with(|s| {
-        let Ok(mut s) = s.try_borrow_mut() else {
-            return None;
-        };
-        let replaced = match s.current.as_mut().and_then(Rc::get_mut) {
-            // The usual case: nobody shares the thread's context; exchange
-            // the contents of its `Rc` without allocating.
-            Some(current) => {
-                std::mem::swap(current, ctx);
-                None
-            }
-            // Shared with a saved frame (or empty): hand out a copy, install
-            // `ctx` in a new `Rc`.
-            None => {
-                let copy = as_context(&s.current).clone();
-                let installed = Rc::new(std::mem::replace(ctx, copy));
-                s.current.replace(installed)
-            }
-        };
-        // Rare: a guard kept open across a step. Frames that leave the
-        // thread must not hold an `Rc`; the thread-side entries are dropped
-        // after the borrow ends.
-        let mut moved_out = Vec::new();
-        if !(s.frames.is_empty() && frames.is_empty()) {
-            moved_out = std::mem::take(&mut s.frames);
-            s.frames = frames
-                .drain(..)
-                .map(|f| Saved {
-                    id: f.id,
-                    ctx: Some(Rc::new(f.ctx)),
-                })
-                .collect();
-            *frames = moved_out
-                .iter()
-                .map(|f| SendSaved {
-                    id: f.id,
-                    ctx: as_context(&f.ctx).clone(),
-                })
-                .collect();
+fn exchange(s: &mut State, ctx: &mut Context) -> Current {
+    if let Some(current) = s.current.as_mut().and_then(Rc::get_mut) {
+        std::mem::swap(current, ctx);
+        return None;
+    }
+    // Shared with a saved frame (or empty): hand out a copy and install
+    // `ctx` in a new `Rc`; later exchanges then take the fast path.
+    let copy = as_context(&s.current).clone();
+    let installed = Rc::new(std::mem::replace(ctx, copy));
+    s.current.replace(installed)
+}
+
+/// Where a step started: restored by [`leave_step`].
+#[derive(Debug)]
+#[must_use]
+pub(crate) struct StepToken {
+    floor: usize,
+}
+
+/// Installs an owned frame (its context, and its open frames above a new
+/// floor) for one step. `None` (nothing installed) during teardown.
+#[inline]
+pub(crate) fn enter_step(ctx: &mut Context, frames: &mut Vec<SendSaved>) -> Option<StepToken> {
+    let left = STATE.try_with(|s| {
+        let mut s = s.try_borrow_mut().ok()?;
+        let replaced = exchange(&mut s, ctx);
+        let token = StepToken { floor: s.floor };
+        s.floor = s.frames.len();
+        s.steps += 1;
+        if !frames.is_empty() {
+            // Rare: a guard kept open across steps.
+            s.frames.extend(frames.drain(..).map(|f| Saved {
+                id: f.id,
+                ctx: Some(Rc::new(f.ctx)),
+            }));
         }
-        // Guards dropped during the step whose frame is on the stack just
-        // moved back in.
+        Some((token, replaced))
+    });
+    let (token, _replaced) = left.ok().flatten()?;
+    Some(token)
+}
+
+/// Takes an owned frame back off the thread after a step (its context, and
+/// the frames still open above the floor), restoring the interrupted stack.
+#[inline]
+pub(crate) fn leave_step(ctx: &mut Context, frames: &mut Vec<SendSaved>, token: StepToken) {
+    let _left_behind = STATE.try_with(|s| {
+        let mut s = s.try_borrow_mut().ok()?;
+        let replaced = exchange(&mut s, ctx);
+        let mut kept = Vec::new();
+        if s.frames.len() > s.floor {
+            // Frames that leave the thread must not hold an `Rc`; the
+            // thread-side entries are dropped after the borrow ends.
+            let floor = s.floor;
+            kept = s.frames.split_off(floor);
+            frames.extend(kept.iter().map(|f| SendSaved {
+                id: f.id,
+                ctx: as_context(&f.ctx).clone(),
+            }));
+        }
+        s.floor = token.floor;
+        s.steps -= 1;
         let mut orphans_ended = Vec::new();
-        if entering {
-            s.steps += 1;
-        } else {
-            s.steps = s.steps.saturating_sub(1);
-            if !s.orphans.is_empty() {
-                for frame in std::mem::take(&mut s.orphans) {
-                    match end_frame(&mut s, frame) {
-                        Some(left) => orphans_ended.push(left),
-                        None if s.steps > 0 => s.orphans.push(frame),
-                        None => {}
-                    }
+        if !s.orphans.is_empty() {
+            for frame in std::mem::take(&mut s.orphans) {
+                match end_frame(&mut s, frame) {
+                    Some(left) => orphans_ended.push(left),
+                    None if s.steps > 0 => s.orphans.push(frame),
+                    None => {}
                 }
             }
         }
-        Some((replaced, moved_out, orphans_ended))
+        Some((replaced, kept, orphans_ended))
     });
-    matches!(swapped, Ok(Some(_)))
 }

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::context::{self, Context, FrameId, SendSaved};
+use crate::context::{self, Context, FrameId, SendSaved, StepToken};
 
 /// An open frame; dropping it ends the frame and restores the context that
 /// was current when it was entered.
@@ -99,19 +99,22 @@ impl OwnedFrame {
     /// context is restored afterwards, also if `f` panics.
     #[inline]
     pub(crate) fn step<R>(&mut self, f: impl FnOnce() -> R) -> R {
-        struct SwapBack<'a>(&'a mut OwnedFrame);
-        impl Drop for SwapBack<'_> {
+        struct Leave<'a> {
+            frame: &'a mut OwnedFrame,
+            token: Option<StepToken>,
+        }
+        impl Drop for Leave<'_> {
+            #[inline]
             fn drop(&mut self) {
-                context::swap(&mut self.0.current, &mut self.0.frames, false);
+                if let Some(token) = self.token.take() {
+                    context::leave_step(&mut self.frame.current, &mut self.frame.frames, token);
+                }
             }
         }
-        if context::swap(&mut self.current, &mut self.frames, true) {
-            let _back = SwapBack(self);
-            f()
-        } else {
-            // Thread-local teardown: there is no context to install.
-            f()
-        }
+        // `None` during thread-local teardown: there is no context to install.
+        let token = context::enter_step(&mut self.current, &mut self.frames);
+        let _leave = Leave { frame: self, token };
+        f()
     }
 }
 
