@@ -335,7 +335,7 @@ fn exchange(s: &mut State, ctx: &mut Context) -> Current {
 }
 
 /// Where a step started: restored by [`leave_step`].
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 #[must_use]
 pub(crate) struct StepToken {
     floor: usize,
@@ -345,19 +345,39 @@ pub(crate) struct StepToken {
 /// floor) for one step. `None` (nothing installed) during teardown.
 #[inline]
 pub(crate) fn enter_step(ctx: &mut Context, frames: &mut Vec<SendSaved>) -> Option<StepToken> {
+    // Fast path, taken by every poll unless a guard is kept open across
+    // steps or the thread's context is shared: no allocation, nothing to drop.
+    let fast = STATE.try_with(|s| {
+        let mut s = s.try_borrow_mut().ok()?;
+        if !frames.is_empty() {
+            return None;
+        }
+        std::mem::swap(s.current.as_mut().and_then(Rc::get_mut)?, ctx);
+        let token = StepToken { floor: s.floor };
+        s.floor = s.frames.len();
+        s.steps += 1;
+        Some(token)
+    });
+    match fast {
+        Ok(Some(token)) => Some(token),
+        Ok(None) => enter_step_slow(ctx, frames),
+        Err(_) => None,
+    }
+}
+
+#[cold]
+fn enter_step_slow(ctx: &mut Context, frames: &mut Vec<SendSaved>) -> Option<StepToken> {
     let left = STATE.try_with(|s| {
         let mut s = s.try_borrow_mut().ok()?;
         let replaced = exchange(&mut s, ctx);
         let token = StepToken { floor: s.floor };
         s.floor = s.frames.len();
         s.steps += 1;
-        if !frames.is_empty() {
-            // Rare: a guard kept open across steps.
-            s.frames.extend(frames.drain(..).map(|f| Saved {
-                id: f.id,
-                ctx: Some(Rc::new(f.ctx)),
-            }));
-        }
+        // A guard kept open across steps.
+        s.frames.extend(frames.drain(..).map(|f| Saved {
+            id: f.id,
+            ctx: Some(Rc::new(f.ctx)),
+        }));
         Some((token, replaced))
     });
     let (token, _replaced) = left.ok().flatten()?;
@@ -368,6 +388,23 @@ pub(crate) fn enter_step(ctx: &mut Context, frames: &mut Vec<SendSaved>) -> Opti
 /// the frames still open above the floor), restoring the interrupted stack.
 #[inline]
 pub(crate) fn leave_step(ctx: &mut Context, frames: &mut Vec<SendSaved>, token: StepToken) {
+    let fast = STATE.try_with(|s| {
+        let mut s = s.try_borrow_mut().ok()?;
+        if s.frames.len() != s.floor || !s.orphans.is_empty() {
+            return None;
+        }
+        std::mem::swap(s.current.as_mut().and_then(Rc::get_mut)?, ctx);
+        s.floor = token.floor;
+        s.steps -= 1;
+        Some(())
+    });
+    if let Ok(None) = fast {
+        leave_step_slow(ctx, frames, token);
+    }
+}
+
+#[cold]
+fn leave_step_slow(ctx: &mut Context, frames: &mut Vec<SendSaved>, token: StepToken) {
     let _left_behind = STATE.try_with(|s| {
         let mut s = s.try_borrow_mut().ok()?;
         let replaced = exchange(&mut s, ctx);
@@ -385,13 +422,11 @@ pub(crate) fn leave_step(ctx: &mut Context, frames: &mut Vec<SendSaved>, token: 
         s.floor = token.floor;
         s.steps -= 1;
         let mut orphans_ended = Vec::new();
-        if !s.orphans.is_empty() {
-            for frame in std::mem::take(&mut s.orphans) {
-                match end_frame(&mut s, frame) {
-                    Some(left) => orphans_ended.push(left),
-                    None if s.steps > 0 => s.orphans.push(frame),
-                    None => {}
-                }
+        for frame in std::mem::take(&mut s.orphans) {
+            match end_frame(&mut s, frame) {
+                Some(left) => orphans_ended.push(left),
+                None if s.steps > 0 => s.orphans.push(frame),
+                None => {}
             }
         }
         Some((replaced, kept, orphans_ended))
