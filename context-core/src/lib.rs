@@ -60,6 +60,9 @@
 //! # Feature flags
 //!
 //! * `macros` (default): re-exports the `#[isolated]` attribute macro.
+//! * `tower`: the `tower` module — a tower `Layer` that runs every request in
+//!   a frame of its own (for axum, tonic, hyper).
+//! * `tracing`: the `tracing` module — record context values into span fields.
 //!
 //! [`contextvars`]: https://docs.python.org/3/library/contextvars.html
 //! [`extracontext`]: https://pypi.org/project/extracontext/
@@ -75,6 +78,13 @@ mod local;
 mod map;
 mod snapshot;
 mod wrap;
+
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod tower;
+#[cfg(feature = "tracing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
+pub mod tracing;
 
 #[doc(hidden)]
 #[path = "private.rs"]
