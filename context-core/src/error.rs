@@ -55,7 +55,7 @@ impl fmt::Display for ContextError {
 impl Error for ContextError {}
 
 /// Why a job submitted to a
-/// [`ContextPreservingExecutor`](crate) produced no result.
+/// [`ContextPreservingExecutor`](crate::ContextPreservingExecutor) produced no result.
 ///
 /// ```
 /// use context_core::ExecutorError;
@@ -69,7 +69,8 @@ pub enum ExecutorError {
     /// The job panicked; carries the panic message (for `&str` and `String`
     /// payloads, a placeholder otherwise).
     Panicked(String),
-    /// The job was submitted after [`shutdown`](crate) and never ran.
+    /// The job was submitted after
+    /// [`shutdown`](crate::ContextPreservingExecutor::shutdown) and never ran.
     ShutDown,
 }
 

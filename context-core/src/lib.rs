@@ -39,7 +39,10 @@
 //! current map (an O(1) clone, whatever the number of keys) and leaving it
 //! puts the remembered map back — also when the frame ends by panic. A new
 //! thread starts with an empty context unless it is started through the
-//! propagation helpers.
+//! propagation helpers: `task::spawn`, `task::spawn_blocking`,
+//! `task::spawn_local` (feature `tokio`), [`thread::spawn`] and
+//! [`ContextPreservingExecutor::submit`] each run their work in a fresh copy
+//! of the caller's context.
 //!
 //! # Why these dependencies
 //!
@@ -49,6 +52,11 @@
 //! * [`rustc_hash`] — FxHash for namespace ids and keys: keys come from the
 //!   program, not from an attacker, so SipHash's DoS resistance would only
 //!   cost time on every lookup.
+//! * [`rayon_core`] — the thread pool under [`ContextPreservingExecutor`]:
+//!   a maintained, fixed-size pool that needs no async runtime.
+//! * [`futures_channel`] — the executor's result channel, a runtime-agnostic
+//!   future (see the executor's docs for both choices).
+//! * `tokio` (optional, `rt` only) — for the `task` spawn helpers.
 //!
 //! # Thread-local teardown
 //!
@@ -60,6 +68,10 @@
 //! # Feature flags
 //!
 //! * `macros` (default): re-exports the `#[isolated]` attribute macro.
+//! * `tokio` (default): the `task` module — `spawn`, `spawn_blocking` and
+//!   `spawn_local`, tokio's spawn functions carrying the context.
+//!   [`thread::spawn`] and [`ContextPreservingExecutor`] need no runtime and
+//!   are always available.
 //! * `tower`: the `tower` module — a tower `Layer` that runs every request in
 //!   a frame of its own (for axum, tonic, hyper).
 //! * `tracing`: the `tracing` module — record context values into span fields.
@@ -72,6 +84,7 @@
 mod backend;
 mod context;
 mod error;
+mod executor;
 mod frame;
 mod key;
 mod local;
@@ -79,6 +92,10 @@ mod map;
 mod snapshot;
 mod wrap;
 
+#[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod task;
+pub mod thread;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod tower;
@@ -97,6 +114,7 @@ pub mod prelude {
 
 pub use backend::Backend;
 pub use error::{ContextError, ExecutorError};
+pub use executor::{ContextPreservingExecutor, Job};
 pub use frame::FrameGuard;
 pub use key::ContextKey;
 pub use local::ContextLocal;

@@ -107,17 +107,33 @@ impl Snapshot {
     /// let job = Snapshot::current().bind(|| CTX.get::<&str>("user"));
     /// assert_eq!(std::thread::spawn(job).join().unwrap(), Some("ann"));
     /// ```
+    ///
+    /// rayon's workers start with an empty context; bind what you hand to
+    /// them (`Snapshot` is `Clone`, one clone per closure):
+    ///
+    /// ```
+    /// # use context_core::{ContextLocal, Snapshot};
+    /// # static CTX: ContextLocal = ContextLocal::new();
+    /// CTX.set("user", "ann");
+    /// let snap = Snapshot::current();
+    /// let (left, right) = rayon::join(
+    ///     snap.clone().bind(|| {
+    ///         CTX.set("user", "bob"); // stays in this copy
+    ///         CTX.get::<&str>("user")
+    ///     }),
+    ///     snap.clone().bind(|| CTX.get::<&str>("user")),
+    /// );
+    /// assert_eq!((left, right), (Some("bob"), Some("ann")));
+    ///
+    /// let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+    /// assert_eq!(pool.install(snap.bind(|| CTX.get::<&str>("user"))), Some("ann"));
+    /// ```
     pub fn bind<R>(self, f: impl FnOnce() -> R) -> impl FnOnce() -> R {
         move || self.run(f)
     }
 
     /// Like [`bind`](Self::bind), for a closure called many times: each call
     /// gets its own fresh copy, so calls never see each other's changes.
-    ///
-    /// Rust has no variadic closures, so the bound closure takes no
-    /// arguments; to run per-item work in a snapshot (for example in rayon's
-    /// `par_iter().map(..)`), call [`run`](Self::run) inside the closure, as
-    /// below: `Snapshot` is `Sync`, so one snapshot serves every worker.
     ///
     /// ```
     /// # use context_core::{ContextLocal, Snapshot};
@@ -129,14 +145,40 @@ impl Snapshot {
     ///     n
     /// });
     /// assert_eq!((bump(), bump()), (1, 1)); // each call starts from the snapshot
+    /// ```
     ///
-    /// // Per-item work, e.g. with rayon: `items.par_iter().map(|x| snap.run(|| work(x)))`.
+    /// # Per-item work (rayon)
+    ///
+    /// Rust has no variadic closures, so the bound closure takes no
+    /// arguments and `par_iter().map(snap.bind_fn(..))` cannot be written.
+    /// For per-item work call [`run`](Self::run) inside the closure:
+    /// `Snapshot` is `Sync`, so one snapshot serves every worker, and each item
+    /// still gets its own fresh copy. A bound `Fn` fits callbacks without
+    /// arguments, such as one closure shared by several workers:
+    ///
+    /// ```
+    /// use rayon::prelude::*;
+    /// # use context_core::{ContextLocal, Snapshot};
+    /// # static CTX: ContextLocal = ContextLocal::new();
+    ///
+    /// CTX.set("factor", 10_u32);
     /// let snap = Snapshot::current();
-    /// let doubled: Vec<u32> = [1_u32, 2, 3]
-    ///     .iter()
-    ///     .map(|x| snap.run(|| x * 2 + CTX.get::<u32>("n").unwrap()))
+    /// let scaled: Vec<u32> = (1..=4_u32)
+    ///     .into_par_iter()
+    ///     .map(|x| {
+    ///         snap.run(|| {
+    ///             CTX.set("item", x); // each item has its own copy
+    ///             x * CTX.get::<u32>("factor").unwrap()
+    ///         })
+    ///     })
     ///     .collect();
-    /// assert_eq!(doubled, [2, 4, 6]);
+    /// assert_eq!(scaled, [10, 20, 30, 40]);
+    ///
+    /// // One bound closure, called on several workers.
+    /// let factor = Snapshot::current().bind_fn(|| CTX.get::<u32>("factor"));
+    /// let seen: Vec<Option<u32>> = (0..4).into_par_iter().map(|_| factor()).collect();
+    /// assert!(seen.iter().all(|f| *f == Some(10)));
+    /// assert!(!CTX.contains("item"));
     /// ```
     pub fn bind_fn<R>(self, f: impl Fn() -> R) -> impl Fn() -> R {
         move || self.run(&f)
