@@ -11,8 +11,9 @@
 //! reaches another request, the server's task or the base.
 //!
 //! Work the handler hands off keeps the request's values when it is started
-//! through the propagation helpers — `context_core::task::spawn`, the
-//! `ContextPreservingExecutor` — or wrapped with
+//! through the propagation helpers — `context_core::task::spawn` (feature
+//! `tokio`), [`ContextPreservingExecutor::submit`](crate::ContextPreservingExecutor::submit)
+//! — or wrapped with
 //! [`Snapshot::current`]/[`IsolatedFuture::new`] by hand; a bare
 //! `tokio::spawn` starts from the worker thread's context instead.
 //!
