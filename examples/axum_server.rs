@@ -65,7 +65,11 @@ async fn echo_request_id(mut response: Response) -> Response {
 }
 
 async fn hello() -> String {
-    format!("hello, request {}\n{}\n", request_id(), billing::invoice_line())
+    format!(
+        "hello, request {}\n{}\n",
+        request_id(),
+        billing::invoice_line()
+    )
 }
 
 /// One `key=value` line per place the id was read from.

@@ -41,9 +41,15 @@ async fn get(client: &HttpClient, url: &str, id: Option<&str>) -> (String, Strin
     if let Some(id) = id {
         request = request.header("x-request-id", id);
     }
-    let response = client.request(request.body(Empty::new()).unwrap()).await.unwrap();
+    let response = client
+        .request(request.body(Empty::new()).unwrap())
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let echoed = response.headers()["x-request-id"].to_str().unwrap().to_string();
+    let echoed = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
     let body = response.into_body().collect().await.unwrap().to_bytes();
     (echoed, String::from_utf8(body.to_vec()).unwrap())
 }
@@ -111,7 +117,9 @@ async fn a_request_without_an_id_gets_a_generated_one_everywhere() {
             format!("hello, request {second}\ninvoice for request {second}\n")
         );
     };
-    tokio::time::timeout(DEADLINE, run).await.expect("timed out");
+    tokio::time::timeout(DEADLINE, run)
+        .await
+        .expect("timed out");
 }
 
 /// The app also works when built by hand around an executor of one's own.
@@ -128,5 +136,7 @@ async fn the_app_can_be_served_with_its_own_executor() {
         // Built before `serve` set the service name: the base has none.
         assert!(body.ends_with("service=<none>\n"), "{body}");
     };
-    tokio::time::timeout(DEADLINE, run).await.expect("timed out");
+    tokio::time::timeout(DEADLINE, run)
+        .await
+        .expect("timed out");
 }

@@ -444,9 +444,7 @@ mod tests {
                 ))
             }
         });
-        let svc = ContextLayer::new()
-            .seed(|n: &u32| ID.set(*n))
-            .layer(inner);
+        let svc = ContextLayer::new().seed(|n: &u32| ID.set(*n)).layer(inner);
         let futs: Vec<_> = (0..50).map(|n| svc.clone().oneshot(n)).collect();
         let out = block_on(futures::future::join_all(futs));
         for (n, r) in (0..50).zip(out) {
@@ -500,7 +498,7 @@ mod tests {
         ID.run(|| {
             ID.set(1);
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let _ = svc.call(());
+                drop(svc.call(()));
             }));
             assert!(r.is_err());
             assert_eq!(ID.get(), Some(1));
@@ -534,6 +532,9 @@ mod tests {
         assert!(text.starts_with("ContextLayer { base: Snapshot"), "{text}");
         let svc = layer.layer(5_u8);
         let text = format!("{svc:?}");
-        assert!(text.starts_with("ContextService { inner: 5, base: Snapshot"), "{text}");
+        assert!(
+            text.starts_with("ContextService { inner: 5, base: Snapshot"),
+            "{text}"
+        );
     }
 }

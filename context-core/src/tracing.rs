@@ -1,4 +1,4 @@
-//! Recording context values into [`tracing`](::tracing) span fields.
+//! Recording context values into [`tracing`](https://docs.rs/tracing) span fields.
 //!
 //! A span's fields are declared when the span is created; a value can be
 //! filled in later with [`Span::record`]. [`record_key`] and [`record_local`]
