@@ -146,11 +146,24 @@ struct State {
     frames: Vec<Saved>,
     /// Source of frame ids, see [`next_frame_id`]; 0 means "no block yet".
     next_id: u64,
+    /// How many owned-frame steps are running on this thread (each one has
+    /// moved the frame stack it interrupted out of `frames`).
+    steps: usize,
+    /// Frames whose guard was dropped during a step while their stack was
+    /// moved out (a guard moved into a future, iterator or stream): they are
+    /// ended when their stack is moved back in.
+    orphans: Vec<FrameId>,
 }
 
 thread_local! {
     static STATE: RefCell<State> = const {
-        RefCell::new(State { current: None, frames: Vec::new(), next_id: 0 })
+        RefCell::new(State {
+            current: None,
+            frames: Vec::new(),
+            next_id: 0,
+            steps: 0,
+            orphans: Vec::new(),
+        })
     };
 }
 
@@ -266,27 +279,43 @@ pub(crate) fn pop_frame(frame: FrameId) {
     // the last reference to a user value whose `Drop` reads the context.
     let _left_behind = STATE.try_with(|s| {
         let mut s = s.try_borrow_mut().ok()?;
-        if s.frames.get(frame.depth).is_none_or(|f| f.id != frame.id) {
-            return None;
+        let ended = end_frame(&mut s, frame);
+        if ended.is_none() && s.steps > 0 && frame.id != 0 {
+            // Not on the installed stack: it may be on a stack that a step
+            // moved out; end it when that stack is moved back in.
+            s.orphans.push(frame);
         }
-        let (saved, ended) = if frame.depth + 1 == s.frames.len() {
-            (s.frames.pop()?, Vec::new())
-        } else {
-            let mut ended = s.frames.split_off(frame.depth);
-            let saved = ended.remove(0);
-            (saved, ended)
-        };
-        let discarded = std::mem::replace(&mut s.current, saved.ctx);
-        Some((discarded, ended))
+        ended
     });
+}
+
+/// What ending a frame leaves behind: the discarded context and the frames
+/// opened after it. Dropped by the caller once no borrow is held.
+type LeftBehind = (Current, Vec<Saved>);
+
+/// Ends `frame` and every frame opened after it if it is on the installed
+/// stack.
+fn end_frame(s: &mut State, frame: FrameId) -> Option<LeftBehind> {
+    if s.frames.get(frame.depth).is_none_or(|f| f.id != frame.id) {
+        return None;
+    }
+    let (saved, ended) = if frame.depth + 1 == s.frames.len() {
+        (s.frames.pop()?, Vec::new())
+    } else {
+        let mut ended = s.frames.split_off(frame.depth);
+        let saved = ended.remove(0);
+        (saved, ended)
+    };
+    let discarded = std::mem::replace(&mut s.current, saved.ctx);
+    Some((discarded, ended))
 }
 
 /// Exchanges the thread's current context and frame stack with `ctx` and
 /// `frames`. Used by owned frames (the wrappers) to move themselves in before
-/// a step and out after it; calling it twice restores the thread. Returns
-/// `false` (and exchanges nothing) during teardown.
+/// a step (`entering`) and out after it; calling it twice restores the
+/// thread. Returns `false` (and exchanges nothing) during teardown.
 #[inline]
-pub(crate) fn swap(ctx: &mut Context, frames: &mut Vec<SendSaved>) -> bool {
+pub(crate) fn swap(ctx: &mut Context, frames: &mut Vec<SendSaved>, entering: bool) -> bool {
     let swapped = STATE.try_with(|s| {
         let Ok(mut s) = s.try_borrow_mut() else {
             return None;
@@ -327,7 +356,24 @@ pub(crate) fn swap(ctx: &mut Context, frames: &mut Vec<SendSaved>) -> bool {
                 })
                 .collect();
         }
-        Some((replaced, moved_out))
+        // Guards dropped during the step whose frame is on the stack just
+        // moved back in.
+        let mut orphans_ended = Vec::new();
+        if entering {
+            s.steps += 1;
+        } else {
+            s.steps = s.steps.saturating_sub(1);
+            if !s.orphans.is_empty() {
+                for frame in std::mem::take(&mut s.orphans) {
+                    match end_frame(&mut s, frame) {
+                        Some(left) => orphans_ended.push(left),
+                        None if s.steps > 0 => s.orphans.push(frame),
+                        None => {}
+                    }
+                }
+            }
+        }
+        Some((replaced, moved_out, orphans_ended))
     });
     matches!(swapped, Ok(Some(_)))
 }

@@ -21,7 +21,10 @@ use crate::context::{self, Context, FrameId, SendSaved};
 ///
 /// * dropping a guard ends its frame **and every frame entered after it**
 ///   (on this thread's frame stack), restoring the context saved by this guard;
-/// * dropping a guard whose frame was already ended that way does nothing.
+/// * dropping a guard whose frame was already ended that way does nothing;
+/// * a guard moved into a future, stream or iterator that owns its frame and
+///   dropped during one of its steps ends its frame when that step returns
+///   (the thread's frame stack is moved out while the step runs).
 ///
 /// A guard is `!Send`: a frame belongs to the thread it was entered on. Inside
 /// a future, stream or iterator that owns its frame (the `Isolated*`
@@ -99,10 +102,10 @@ impl OwnedFrame {
         struct SwapBack<'a>(&'a mut OwnedFrame);
         impl Drop for SwapBack<'_> {
             fn drop(&mut self) {
-                context::swap(&mut self.0.current, &mut self.0.frames);
+                context::swap(&mut self.0.current, &mut self.0.frames, false);
             }
         }
-        if context::swap(&mut self.current, &mut self.frames) {
+        if context::swap(&mut self.current, &mut self.frames, true) {
             let _back = SwapBack(self);
             f()
         } else {
