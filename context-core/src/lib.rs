@@ -72,6 +72,9 @@
 //!   `spawn_local`, tokio's spawn functions carrying the context.
 //!   [`thread::spawn`] and [`ContextPreservingExecutor`] need no runtime and
 //!   are always available.
+//! * `tower`: the `tower` module — a tower `Layer` that runs every request in
+//!   a frame of its own (for axum, tonic, hyper).
+//! * `tracing`: the `tracing` module — record context values into span fields.
 //!
 //! [`contextvars`]: https://docs.python.org/3/library/contextvars.html
 //! [`extracontext`]: https://pypi.org/project/extracontext/
@@ -93,6 +96,12 @@ mod wrap;
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod task;
 pub mod thread;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod tower;
+#[cfg(feature = "tracing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tracing")))]
+pub mod tracing;
 
 #[doc(hidden)]
 #[path = "private.rs"]
