@@ -282,8 +282,25 @@ pub(crate) fn push_frame(ctx: Option<Context>) -> FrameId {
 /// was current when it was opened. Does nothing if the frame already ended.
 #[inline]
 pub(crate) fn pop_frame(frame: FrameId) {
-    // Contexts left behind are dropped after the borrow ends: they may own
-    // the last reference to a user value whose `Drop` reads the context.
+    // Fast path: the innermost frame of the running stack (every `run`).
+    // The discarded context is dropped after the borrow ends: it may own the
+    // last reference to a user value whose `Drop` reads the context.
+    let innermost = STATE.try_with(|s| {
+        let mut s = s.try_borrow_mut().ok()?;
+        let at = s.floor.checked_add(frame.depth)?;
+        if at + 1 != s.frames.len() || s.frames[at].id != frame.id {
+            return None;
+        }
+        let saved = s.frames.pop()?;
+        Some(std::mem::replace(&mut s.current, saved.ctx))
+    });
+    if let Ok(None) = innermost {
+        pop_frame_slow(frame);
+    }
+}
+
+#[cold]
+fn pop_frame_slow(frame: FrameId) {
     let _left_behind = STATE.try_with(|s| {
         let mut s = s.try_borrow_mut().ok()?;
         let ended = end_frame(&mut s, frame);
@@ -343,7 +360,7 @@ pub(crate) struct StepToken {
 
 /// Installs an owned frame (its context, and its open frames above a new
 /// floor) for one step. `None` (nothing installed) during teardown.
-#[inline]
+#[inline(always)]
 pub(crate) fn enter_step(ctx: &mut Context, frames: &mut Vec<SendSaved>) -> Option<StepToken> {
     // Fast path, taken by every poll unless a guard is kept open across
     // steps or the thread's context is shared: no allocation, nothing to drop.
@@ -386,7 +403,7 @@ fn enter_step_slow(ctx: &mut Context, frames: &mut Vec<SendSaved>) -> Option<Ste
 
 /// Takes an owned frame back off the thread after a step (its context, and
 /// the frames still open above the floor), restoring the interrupted stack.
-#[inline]
+#[inline(always)]
 pub(crate) fn leave_step(ctx: &mut Context, frames: &mut Vec<SendSaved>, token: StepToken) {
     let fast = STATE.try_with(|s| {
         let mut s = s.try_borrow_mut().ok()?;

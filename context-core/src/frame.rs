@@ -104,7 +104,7 @@ impl OwnedFrame {
             token: Option<StepToken>,
         }
         impl Drop for Leave<'_> {
-            #[inline]
+            #[inline(always)]
             fn drop(&mut self) {
                 if let Some(token) = self.token.take() {
                     context::leave_step(&mut self.frame.current, &mut self.frame.frames, token);
