@@ -60,19 +60,17 @@ impl LazyId {
     }
 }
 
-/// An immutable snapshot of every namespace. Cloning is O(1).
+/// An immutable snapshot of every namespace. Cloning is O(1); an empty one
+/// does not allocate.
 #[derive(Clone, Default)]
 pub(crate) struct Context {
-    // `None` is the empty context; it keeps the thread-local `const`.
-    slots: Option<PMap<SlotKey, Entry>>,
+    slots: PMap<SlotKey, Entry>,
 }
 
 impl Context {
-    pub(crate) const EMPTY: Context = Context { slots: None };
-
     #[inline]
     pub(crate) fn get<Q: Hash + Equivalent<SlotKey> + ?Sized>(&self, key: &Q) -> Option<&Entry> {
-        self.slots.as_ref()?.get(key)
+        self.slots.get(key)
     }
 
     #[inline]
@@ -80,14 +78,12 @@ impl Context {
         &mut self,
         key: &Q,
     ) -> Option<&mut Entry> {
-        self.slots.as_mut()?.get_mut(key)
+        self.slots.get_mut(key)
     }
 
     /// Sets a slot, returning the entry it replaces.
     pub(crate) fn insert(&mut self, key: SlotKey, entry: Entry) -> Option<Entry> {
-        self.slots
-            .get_or_insert_with(PMap::default)
-            .insert(key, entry)
+        self.slots.insert(key, entry)
     }
 
     /// The slot's entry, created by `make` if absent.
@@ -96,36 +92,32 @@ impl Context {
         key: SlotKey,
         make: impl FnOnce() -> Entry,
     ) -> &mut Entry {
-        self.slots
-            .get_or_insert_with(PMap::default)
-            .entry(key)
-            .or_insert_with(make)
+        self.slots.entry(key).or_insert_with(make)
     }
 
     pub(crate) fn remove<Q: Hash + Equivalent<SlotKey> + ?Sized>(
         &mut self,
         key: &Q,
     ) -> Option<Entry> {
-        self.slots.as_mut()?.remove(key)
+        self.slots.remove(key)
     }
 
     /// Every slot, in no particular order.
     pub(crate) fn for_each(&self, mut f: impl FnMut(&SlotKey, &Entry)) {
-        if let Some(slots) = &self.slots {
-            slots.iter().for_each(|(k, e)| f(k, e));
-        }
+        self.slots.iter().for_each(|(k, e)| f(k, e));
     }
 
     /// Number of slots with a value (for `Debug`).
     pub(crate) fn len(&self) -> usize {
-        self.slots.as_ref().map_or(0, PMap::len)
+        self.slots.len()
     }
 }
 
 /// The thread's current context. Behind an `Rc` so that a read can keep the
 /// context alive *without* holding the `RefCell` borrow while user code
 /// (`T::clone`) runs, at the price of a non-atomic increment. `None` is the
-/// empty context (it keeps the thread-local `const`).
+/// empty context (it keeps the thread-local `const`): reads of it find
+/// nothing.
 type Current = Option<Rc<Context>>;
 
 /// A context saved by an open frame, restored when the frame ends.
@@ -172,30 +164,32 @@ thread_local! {
     };
 }
 
-fn as_context(current: &Current) -> &Context {
-    current.as_deref().unwrap_or(&Context::EMPTY)
+/// A copy of a (possibly empty) current context.
+fn copy_of(current: &Current) -> Context {
+    current.as_deref().cloned().unwrap_or_default()
 }
 
 /// Runs `f` on the current context; `f` may run user code (`T::clone`): no
 /// borrow is held while it runs, the context is kept alive by an `Rc`
-/// instead. `None` during teardown.
+/// instead. `None` if the context is empty, and during teardown.
 #[inline]
 pub(crate) fn read<R>(f: impl FnOnce(&Context) -> R) -> Option<R> {
     STATE
         .try_with(|s| {
-            let current = s.try_borrow().ok()?.current.clone();
-            Some(f(as_context(&current)))
+            let current = s.try_borrow().ok()?.current.clone()?;
+            Some(f(&current))
         })
         .ok()
         .flatten()
 }
 
 /// Runs library code `f` on the current context under the borrow (no `Rc`
-/// traffic). `f` must not run user code. `None` during teardown.
+/// traffic). `f` must not run user code. `None` if the context is empty,
+/// and during teardown.
 #[inline]
 pub(crate) fn peek<R>(f: impl FnOnce(&Context) -> R) -> Option<R> {
     STATE
-        .try_with(|s| s.try_borrow().ok().map(|s| f(as_context(&s.current))))
+        .try_with(|s| Some(f(s.try_borrow().ok()?.current.as_deref()?)))
         .ok()
         .flatten()
 }
@@ -209,7 +203,7 @@ pub(crate) fn write<R>(f: impl FnOnce(&mut Context) -> R) -> Option<R> {
     STATE
         .try_with(|s| {
             let mut s = s.try_borrow_mut().ok()?;
-            let current = s.current.get_or_insert_with(|| Rc::new(Context::EMPTY));
+            let current = s.current.get_or_insert_with(Rc::default);
             Some(f(Rc::make_mut(current)))
         })
         .ok()
@@ -346,7 +340,7 @@ fn exchange(s: &mut State, ctx: &mut Context) -> Current {
     }
     // Shared with a saved frame (or empty): hand out a copy and install
     // `ctx` in a new `Rc`; later exchanges then take the fast path.
-    let copy = as_context(&s.current).clone();
+    let copy = copy_of(&s.current);
     let installed = Rc::new(std::mem::replace(ctx, copy));
     s.current.replace(installed)
 }
@@ -433,7 +427,7 @@ fn leave_step_slow(ctx: &mut Context, frames: &mut Vec<SendSaved>, token: StepTo
             kept = s.frames.split_off(floor);
             frames.extend(kept.iter().map(|f| SendSaved {
                 id: f.id,
-                ctx: as_context(&f.ctx).clone(),
+                ctx: copy_of(&f.ctx),
             }));
         }
         s.floor = token.floor;

@@ -60,9 +60,9 @@ impl Snapshot {
     /// assert_eq!(Snapshot::empty().run(|| CTX.get::<u8>("k")), None);
     /// ```
     #[must_use]
-    pub const fn empty() -> Self {
+    pub fn empty() -> Self {
         Snapshot {
-            ctx: Context::EMPTY,
+            ctx: Context::default(),
         }
     }
 
