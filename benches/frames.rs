@@ -4,27 +4,19 @@
 //!
 //! `cargo bench --bench frames`
 
-use std::cell::Cell;
+mod common;
+
 use std::hint::black_box;
 
+use common::{bench_floor, fill};
 use context_core::{Backend, ContextLocal, Snapshot, isolated};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 static CTX: ContextLocal = ContextLocal::new();
 static COPYING: ContextLocal = ContextLocal::with_backend(Backend::Copying);
 
-thread_local! {
-    static FLOOR: Cell<u64> = const { Cell::new(7) };
-}
-
 tokio::task_local! {
     static TASK_LOCAL: u64;
-}
-
-fn fill(local: &ContextLocal, n: usize) {
-    for i in 0..n {
-        local.set(&format!("key{i}"), i as u64);
-    }
 }
 
 /// The baseline: the same function without the attribute.
@@ -41,9 +33,7 @@ fn isolated_noop() {
 
 fn frames(c: &mut Criterion) {
     let mut g = c.benchmark_group("frame");
-    g.bench_function("thread_local Cell (floor)", |b| {
-        b.iter(|| FLOOR.with(|c| black_box(c.get())))
-    });
+    bench_floor(&mut g);
     g.bench_function("tokio task_local! sync_scope(|| ())", |b| {
         b.iter(|| TASK_LOCAL.sync_scope(7, || black_box(())))
     });

@@ -11,10 +11,13 @@
 //! created and the moment they are all alive; the `Vec` holding them is
 //! allocated before and not counted.
 
+mod common;
+
 use std::alloc::System;
 use std::fmt::Write as _;
 use std::hint::black_box;
 
+use common::fill;
 use context_core::{Backend, ContextLocal, FrameGuard, IsolatedIter};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
@@ -25,12 +28,6 @@ static PERSISTENT: ContextLocal = ContextLocal::new();
 static COPYING: ContextLocal = ContextLocal::with_backend(Backend::Copying);
 
 const FRAMES: usize = 10_000;
-
-fn fill(local: &ContextLocal, n: usize) {
-    for i in 0..n {
-        local.set(&format!("key{i}"), i as u64);
-    }
-}
 
 fn net(region: &Region<'_, System>) -> isize {
     let s = region.change();

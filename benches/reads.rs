@@ -3,11 +3,11 @@
 //!
 //! `cargo bench --bench reads`
 
-use std::any::Any;
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+mod common;
+
 use std::hint::black_box;
 
+use common::{NAIVE, bench_floor, fill, fill_naive};
 use context_core::{ContextKey, ContextLocal, ContextMap};
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -15,32 +15,14 @@ static CTX: ContextLocal = ContextLocal::new();
 static KEY: ContextKey<u64> = ContextKey::new("key");
 static MAP: ContextMap<u64> = ContextMap::new();
 
-thread_local! {
-    static FLOOR: Cell<u64> = const { Cell::new(7) };
-    static NAIVE: RefCell<HashMap<String, Box<dyn Any>>> = RefCell::new(HashMap::new());
-}
-
 tokio::task_local! {
     static TASK_LOCAL: u64;
 }
 
-fn fill(local: &ContextLocal, n: usize) {
-    for i in 0..n {
-        local.set(&format!("key{i}"), i as u64);
-    }
-}
-
 fn reads(c: &mut Criterion) {
     let mut g = c.benchmark_group("read");
-    g.bench_function("thread_local Cell (floor)", |b| {
-        b.iter(|| FLOOR.with(|c| black_box(c.get())))
-    });
-    NAIVE.with(|m| {
-        let mut m = m.borrow_mut();
-        for i in 0..8_u64 {
-            m.insert(format!("key{i}"), Box::new(i));
-        }
-    });
+    bench_floor(&mut g);
+    fill_naive();
     g.bench_function("naive RefCell<HashMap<String, Box<dyn Any>>> get", |b| {
         b.iter(|| {
             NAIVE.with(|m| {

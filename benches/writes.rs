@@ -3,11 +3,11 @@
 //!
 //! `cargo bench --bench writes`
 
-use std::any::Any;
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+mod common;
+
 use std::hint::black_box;
 
+use common::{NAIVE, bench_floor, fill, fill_naive};
 use context_core::{Backend, ContextKey, ContextLocal, ContextMap};
 use criterion::{Criterion, criterion_group, criterion_main};
 
@@ -16,28 +16,10 @@ static COPYING: ContextLocal = ContextLocal::with_backend(Backend::Copying);
 static KEY: ContextKey<u64> = ContextKey::new("key");
 static MAP: ContextMap<u64> = ContextMap::new();
 
-thread_local! {
-    static FLOOR: Cell<u64> = const { Cell::new(7) };
-    static NAIVE: RefCell<HashMap<String, Box<dyn Any>>> = RefCell::new(HashMap::new());
-}
-
-fn fill(local: &ContextLocal, n: usize) {
-    for i in 0..n {
-        local.set(&format!("key{i}"), i as u64);
-    }
-}
-
 fn writes(c: &mut Criterion) {
     let mut g = c.benchmark_group("write");
-    g.bench_function("thread_local Cell (floor)", |b| {
-        b.iter(|| FLOOR.with(|c| black_box(c.get())))
-    });
-    NAIVE.with(|m| {
-        let mut m = m.borrow_mut();
-        for i in 0..8_u64 {
-            m.insert(format!("key{i}"), Box::new(i));
-        }
-    });
+    bench_floor(&mut g);
+    fill_naive();
     g.bench_function("naive RefCell<HashMap<String, Box<dyn Any>>> insert", |b| {
         b.iter(|| {
             NAIVE.with(|m| {

@@ -19,36 +19,12 @@ for_each_backend!(
     writes_outside_any_frame_persist,
 );
 
-/// One way of running a closure in a new frame.
-type FrameKind = (&'static str, fn(&'static ContextLocal, &dyn Fn()));
-
-fn frame_kinds() -> [FrameKind; 10] {
-    [
-        ("ContextLocal::run", |ctx, f| ctx.run(f)),
-        ("ContextLocal::enter", |ctx, f| {
-            let _frame = ctx.enter();
-            f();
-        }),
-        ("ContextLocal::run of another local", |_, f| {
-            ContextLocal::new().run(f);
-        }),
-        ("ContextKey::run", |_, f| KEY.run(f)),
-        ("ContextKey::enter", |_, f| {
-            let _frame = KEY.enter();
-            f();
-        }),
-        ("ContextMap::run", |_, f| MAP.run(f)),
-        ("ContextMap::enter", |_, f| {
-            let _frame = MAP.enter();
-            f();
-        }),
-        ("Snapshot::run", |_, f| Snapshot::current().run(f)),
-        ("Snapshot::enter", |_, f| {
-            let _frame = Snapshot::current().enter();
-            f();
-        }),
-        ("Snapshot::bind", |_, f| Snapshot::current().bind(f)()),
-    ]
+fn frame_kinds() -> Vec<support::FrameKind> {
+    let mut kinds = support::copy_frame_kinds();
+    kinds.push(("ContextLocal::run of another local", |_, f| {
+        ContextLocal::new().run(f);
+    }));
+    kinds
 }
 
 /// The state set up before each frame.

@@ -18,34 +18,10 @@ for_each_backend!(
     a_panic_caught_inside_a_frame_keeps_that_frame,
 );
 
-type FrameKind = (&'static str, fn(&'static ContextLocal, &dyn Fn()));
-
-fn frame_kinds() -> [FrameKind; 11] {
-    [
-        ("ContextLocal::run", |ctx, f| ctx.run(f)),
-        ("ContextLocal::enter", |ctx, f| {
-            let _frame = ctx.enter();
-            f();
-        }),
-        ("ContextKey::run", |_, f| KEY.run(f)),
-        ("ContextKey::enter", |_, f| {
-            let _frame = KEY.enter();
-            f();
-        }),
-        ("ContextMap::run", |_, f| MAP.run(f)),
-        ("ContextMap::enter", |_, f| {
-            let _frame = MAP.enter();
-            f();
-        }),
-        ("Snapshot::run", |_, f| Snapshot::current().run(f)),
-        ("Snapshot::enter", |_, f| {
-            let _frame = Snapshot::current().enter();
-            f();
-        }),
-        ("Snapshot::bind", |_, f| Snapshot::current().bind(f)()),
-        ("Snapshot::bind_fn", |_, f| Snapshot::current().bind_fn(f)()),
-        ("Snapshot::empty().run", |_, f| Snapshot::empty().run(f)),
-    ]
+fn frame_kinds() -> Vec<support::FrameKind> {
+    let mut kinds = support::copy_frame_kinds();
+    kinds.push(("Snapshot::empty().run", |_, f| Snapshot::empty().run(f)));
+    kinds
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
