@@ -88,3 +88,41 @@ fn a_panic_restores_the_callers_context() {
     assert!(catch_unwind(AssertUnwindSafe(|| panics(2))).is_err());
     assert_eq!(CTX.get::<u32>("value"), Some(1));
 }
+
+/// A re-exporter of `context_core` (as a crate wrapping it would be), whose
+/// `__private::enter` counts its calls: proves `crate = path` is what the
+/// expansion reaches the runtime through.
+mod reexport {
+    pub(crate) mod context_core {
+        pub(crate) mod __private {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+
+            pub(crate) use ::context_core::__private::*;
+
+            pub(crate) static ENTERED: AtomicUsize = AtomicUsize::new(0);
+
+            pub(crate) fn enter() -> ::context_core::FrameGuard {
+                ENTERED.fetch_add(1, Ordering::SeqCst);
+                ::context_core::__private::enter()
+            }
+        }
+    }
+}
+
+#[isolated(CTX, crate = reexport::context_core)]
+fn through_a_reexport(x: u32) -> u32 {
+    CTX.set("value", x);
+    CTX.get("value").unwrap()
+}
+
+#[test]
+fn crate_override_reaches_the_runtime_through_the_given_path() {
+    use std::sync::atomic::Ordering;
+
+    let entered = &reexport::context_core::__private::ENTERED;
+    let before = entered.load(Ordering::SeqCst);
+    CTX.set("value", 1_u32);
+    assert_eq!(through_a_reexport(2), 2);
+    assert_eq!(CTX.get::<u32>("value"), Some(1), "still isolated");
+    assert_eq!(entered.load(Ordering::SeqCst), before + 1);
+}
