@@ -20,6 +20,7 @@ use context_core::{
     Backend, ContextError, ContextKey, ContextLocal, ContextMap, FrameGuard, IsolatedFuture,
     IsolatedIter, IsolatedStream, Snapshot, isolated,
 };
+use context_core_tests::YieldOnce;
 use futures::Stream;
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -765,23 +766,6 @@ impl Stream for Stepper<'_> {
     }
 }
 
-/// Returns `Pending` once.
-struct YieldOnce(bool);
-
-impl Future for YieldOnce {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskCx<'_>) -> Poll<()> {
-        if self.0 {
-            Poll::Ready(())
-        } else {
-            self.0 = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    }
-}
-
 type BoxFut<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 
 enum Worker<'a> {
@@ -796,7 +780,7 @@ async fn future_worker(mut core: Core<'_>, steps: Vec<(Vec<WOp>, u8)>) {
     for (ops, pending) in steps {
         core.apply_all(&ops);
         for _ in 0..pending {
-            YieldOnce(false).await;
+            YieldOnce::default().await;
             core.check();
         }
     }
