@@ -260,10 +260,27 @@ pub(crate) enum Replaced<T> {
     Entry(Entry),
 }
 
+/// Sets the single slot of a `ContextKey` (`SlotKey::Ns(ns)`), as
+/// [`Backend::set`] sets a key; returns what it replaces.
+#[inline]
+pub(crate) fn set_single<T: Any + Send + Sync>(
+    ctx: &mut Context,
+    ns: NsId,
+    value: T,
+) -> Option<Replaced<T>> {
+    match ctx.get_mut(&NsRef(ns)) {
+        Some(slot) => Some(overwrite(slot, value)),
+        None => {
+            ctx.insert(SlotKey::Ns(ns), Entry::Value(Arc::new(value)));
+            None
+        }
+    }
+}
+
 /// Writes `value` into `slot`: in place if the slot holds the only reference
 /// to a value of the same type (no allocation), else as a new `Arc`.
 #[inline]
-pub(crate) fn overwrite<T: Any + Send + Sync>(slot: &mut Entry, value: T) -> Replaced<T> {
+fn overwrite<T: Any + Send + Sync>(slot: &mut Entry, value: T) -> Replaced<T> {
     if let Entry::Value(arc) = slot {
         if let Some(old) = Arc::get_mut(arc).and_then(|v| v.downcast_mut::<T>()) {
             return Replaced::Value(std::mem::replace(old, value));

@@ -4,7 +4,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use crate::backend::{Entry, NsRef, Replaced, SlotKey, Value, overwrite};
+use crate::backend::{NsRef, Value, set_single};
 use crate::context::{self, LazyId};
 
 /// One typed, context-local slot: the fast path.
@@ -74,12 +74,7 @@ impl<T: Send + Sync + 'static> ContextKey<T> {
     pub fn set(&self, value: T) {
         let ns = self.id.get();
         // The replaced value is dropped here, after the borrow has ended.
-        let _replaced = context::write(|ctx| match ctx.get_mut(&NsRef(ns)) {
-            Some(slot) => Some(overwrite(slot, value)),
-            None => ctx
-                .insert(SlotKey::Ns(ns), Entry::Value(Arc::new(value)))
-                .map(Replaced::Entry),
-        });
+        let _replaced = context::write(|ctx| set_single(ctx, ns, value));
     }
 
     /// The value, cloned; `None` if unset.
